@@ -1,0 +1,53 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "FlowTrace",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "flowtrace", targets: ["flowtrace"]),
+        .library(name: "FlowCore", targets: ["FlowCore"]),
+        .library(name: "FlowStore", targets: ["FlowStore"]),
+        .library(name: "FlowIngest", targets: ["FlowIngest"]),
+        .library(name: "FlowExport", targets: ["FlowExport"]),
+        .library(name: "FlowCLI", targets: ["FlowCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "FlowCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(name: "FlowStore", dependencies: ["CSQLite", "FlowCore"]),
+        .target(
+            name: "FlowIngest",
+            dependencies: ["FlowCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(name: "FlowExport", dependencies: ["FlowCore"]),
+        .target(
+            name: "FlowCLI",
+            dependencies: [
+                "FlowCore", "FlowStore", "FlowIngest", "FlowExport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "flowtrace", dependencies: ["FlowCLI"]),
+        .target(
+            name: "TestSupport",
+            dependencies: ["FlowCore", "FlowStore", "FlowIngest"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "FlowCoreTests", dependencies: ["FlowCore", "TestSupport"]),
+        .testTarget(name: "FlowStoreTests", dependencies: ["FlowStore", "FlowIngest", "TestSupport"]),
+        .testTarget(name: "FlowIngestTests", dependencies: ["FlowIngest", "FlowStore", "TestSupport"]),
+        .testTarget(name: "FlowCLITests", dependencies: ["FlowCLI", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

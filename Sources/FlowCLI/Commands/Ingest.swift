@@ -1,0 +1,144 @@
+import ArgumentParser
+import FlowCore
+import FlowIngest
+import FlowStore
+import Foundation
+
+/// `flowtrace ingest <format> FILE... --db PATH`
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read on-chain data into the store.",
+        subcommands: [IngestBtcRaw.self])
+}
+
+/// Options every ingest format shares.
+struct IngestOptions: ParsableArguments {
+    @Option(help: "Path of the store (created if missing).")
+    var db: String
+
+    @Flag(help: "Print nothing on stderr but errors.")
+    var quiet = false
+
+    @Flag(name: .customLong("no-progress"), help: "No progress lines; the final summary is still printed.")
+    var noProgress = false
+
+    @Option(help: ArgumentHelp("Rows per committed transaction.", visibility: .hidden))
+    var batchRows: Int = 200_000
+}
+
+/// Drives an ingest of files: skips sources already ingested (same SHA-256 and format), logs each source,
+/// commits complete blocks before a bad one, and prints progress and the final summary.
+struct IngestDriver {
+    let options: IngestOptions
+    let format: String
+    let progress: ProgressReporter
+    let store: Store
+    var total = IngestCounts()
+
+    init(options: IngestOptions, format: String) throws {
+        self.options = options
+        self.format = format
+        progress = ProgressReporter(quiet: options.quiet)
+        do {
+            store = try Store(path: options.db)
+        } catch let e as StoreError {
+            throw CLIFailure(message: "cannot open the store: \(e)", exitCode: e.isBusy ? ExitStatus.busy : ExitStatus.cannotCreate)
+        }
+    }
+
+    /// Ingests one file: `body` reads it and hands blocks or transactions to the writer.
+    mutating func ingestFile(_ path: String, chain: Chain, body: (BitcoinWriter) throws -> Void) throws {
+        let sha = try FileDigest.sha256Hex(path: path)
+        if try BitcoinWriter.isAlreadyIngested(store: store, sha256: sha, format: format) {
+            progress.note("\(path): already ingested (sha256 \(sha.prefix(16))…), nothing to do")
+            return
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        try ingest(SourceDescription(path: path, sha256: sha, format: format, chain: chain, bytes: size), body: body)
+    }
+
+    /// Ingests from any source (a file or a node).
+    mutating func ingest(_ source: SourceDescription, body: (BitcoinWriter) throws -> Void) throws {
+        let writer = try BitcoinWriter(store: store, source: source)
+        writer.batchRows = options.batchRows
+        let pause = ProcessInfo.processInfo.environment["FLOWTRACE_TEST_PAUSE_AFTER_COMMIT_MS"].flatMap(Int.init)
+        let base = total
+        let progress = self.progress
+        let quietProgress = options.noProgress
+        writer.onCommit = { counts in
+            if !quietProgress {
+                progress.update("\(source.path): \(base.blocks + counts.blocks) blocks, \(base.transactions + counts.transactions) txs, "
+                                + "\(base.rows + counts.rows) rows committed")
+            }
+            // Lets tests interrupt an ingest between two commits.
+            if let pause { usleep(UInt32(pause) * 1000) }
+        }
+        do {
+            try body(writer)
+            try writer.finish()
+        } catch {
+            try? writer.finish(error: "\(error)")
+            add(writer.counts)
+            throw error
+        }
+        add(writer.counts)
+    }
+
+    private mutating func add(_ c: IngestCounts) {
+        total.blocks += c.blocks; total.blocksAlreadyStored += c.blocksAlreadyStored
+        total.transactions += c.transactions; total.transactionsAlreadyStored += c.transactionsAlreadyStored
+        total.outputs += c.outputs; total.inputs += c.inputs; total.addresses += c.addresses
+        total.lateResolvedInputs += c.lateResolvedInputs
+    }
+
+    /// The final summary line (always printed unless --quiet).
+    func finish() {
+        let t = max(progress.elapsed, 1e-9)
+        let rate = Int(Double(total.rows) / t)
+        progress.finish(String(format: "ingested %d blocks (%d already stored), %d transactions (%d already stored), %d outputs, %d inputs, "
+                               + "%d new addresses; %d rows in %.2f s (%d rows/s)",
+                               total.blocks, total.blocksAlreadyStored, total.transactions, total.transactionsAlreadyStored,
+                               total.outputs, total.inputs, total.addresses, total.rows, t, rate))
+    }
+}
+
+/// `flowtrace ingest btc-raw`: consensus-serialised blocks, one per file or in `blk*.dat` framing.
+struct IngestBtcRaw: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "btc-raw",
+        abstract: "Ingest raw Bitcoin blocks: a single serialised block, or Bitcoin Core blk*.dat files.",
+        discussion: """
+            The framing is detected from the magic bytes (mainnet, testnet3, testnet4, signet, regtest). Blocks may \
+            arrive in any order; heights come from prev-hash links, the genesis hash or the BIP 34 coinbase height. \
+            Bitcoin Core 28+ XOR-obfuscates blk files: xor.dat next to a blk file is used automatically.
+            """)
+
+    @OptionGroup var options: IngestOptions
+
+    @Option(name: .customLong("xor-key"), help: "8-byte XOR key file (Bitcoin Core's blocks/xor.dat).")
+    var xorKey: String?
+
+    @Option(help: "Network of unframed single-block files: mainnet, testnet, testnet4, signet, regtest.")
+    var network: BitcoinNetwork = .mainnet
+
+    @Argument(help: "Block files.")
+    var files: [String]
+
+    func run() throws {
+        try withExitCodes {
+            var driver = try IngestDriver(options: options, format: "btc-raw")
+            let key = try xorKey.map { try BlockFileReader.loadXORKey(path: $0) }
+            defer { driver.finish() }
+            for path in files {
+                var reader = try BlockFileReader(path: path, xorKey: key, defaultNetwork: network)
+                try driver.ingestFile(path, chain: .bitcoin(reader.network)) { writer in
+                    while let record = try reader.nextBlock() {
+                        try writer.add(block: record.block)
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension BitcoinNetwork: ExpressibleByArgument {}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import FlowCore
+import FlowStore
+import Foundation
+
+/// Opens an existing store for reading, or fails with "missing input".
+func openStoreForReading(_ path: String) throws -> Store {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw CLIFailure(message: "\(path): no store at this path (run `flowtrace ingest … --db \(path)` first)",
+                         exitCode: ExitStatus.noInput)
+    }
+    return try Store(path: path, readOnly: true)
+}
+
+/// `flowtrace stats --db PATH`
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show what the store holds.")
+
+    @Option(help: "Path of the store.") var db: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try withExitCodes {
+            let s = try openStoreForReading(db).stats()
+            if output.isJSON { Console.current.out(try jsonText(s)); return }
+            var lines: [String] = []
+            func row(_ k: String, _ v: String) { lines.append(k.padding(toLength: 28, withPad: " ", startingAt: 0) + v) }
+            row("chains", s.chains.isEmpty ? "-" : s.chains.joined(separator: ", "))
+            row("blocks", "\(s.blocks) (\(s.completeBlocks) complete)")
+            row("heights", s.minHeight.map { "\($0)…\(s.maxHeight ?? $0)" } ?? "-")
+            row("blocks without height", "\(s.blocksWithoutHeight)")
+            row("transactions", "\(s.transactions)")
+            row("transactions, fee unknown", "\(s.transactionsWithUnknownFee)")
+            row("outputs", "\(s.outputs)")
+            row("inputs", "\(s.inputs)")
+            row("unresolved inputs", "\(s.unresolvedInputs)")
+            row("addresses", "\(s.addresses)")
+            row("sources ingested", "\(s.sources)")
+            Console.current.out(lines.joined(separator: "\n") + "\n")
+        }
+    }
+}
+
+/// `flowtrace tx TXID --db PATH`
+struct Tx: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a transaction: inputs, outputs, fee, spenders.")
+
+    @Argument(help: "Transaction id (64 hex digits, display order).") var txid: String
+    @Option(help: "Path of the store.") var db: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try withExitCodes {
+            guard let hash = Hash256(displayHex: txid) else {
+                throw CLIFailure(message: "'\(txid)' is not a transaction id (64 hex digits)", exitCode: ExitStatus.dataError)
+            }
+            guard let t = try openStoreForReading(db).transaction(txid: hash) else {
+                throw CLIFailure(message: "transaction \(txid) is not in the store", exitCode: 1)
+            }
+            if output.isJSON { Console.current.out(try jsonText(t)); return }
+            let btc = { (s: String?) in s.flatMap { Int128($0) }.map { Amount(baseUnits: $0).formatted(decimals: 8) + " BTC" } ?? "unknown" }
+            var text = "transaction \(t.txid)\n"
+            text += "  block      \(t.blockHeight.map(String.init) ?? "?") \(t.blockHash ?? "(unconfirmed)")\n"
+            text += "  time       \(t.time ?? "-")\n"
+            text += "  fee        \(t.isCoinbase ? "coinbase" : btc(t.fee))\n"
+            text += "  inputs     \(t.inputs.count)\n"
+            for i in t.inputs {
+                text += "    #\(i.vin) \(i.prevTxid):\(i.prevVout)  \(i.address ?? "?")  \(btc(i.value))\(i.resolved ? "" : "  (unresolved)")\n"
+            }
+            text += "  outputs    \(t.outputs.count)\n"
+            for o in t.outputs {
+                let spent = o.spentBy.map { "spent by \($0.txid):\($0.vin)" } ?? "unspent"
+                text += "    #\(o.vout) \(o.address)  \(btc(o.value))  \(o.scriptType)  \(spent)\n"
+            }
+            Console.current.out(text)
+        }
+    }
+}
+
+/// `flowtrace address ADDR --db PATH`
+struct AddressCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "address", abstract: "Show an address: received, sent, balance and its transactions.")
+
+    @Argument(help: "Address (or pseudo-address such as multisig-…).") var address: String
+    @Option(help: "Path of the store.") var db: String
+    @Option(help: "Show at most this many (latest) transactions.") var limit: Int?
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try withExitCodes {
+            guard let h = try openStoreForReading(db).addressHistory(address, limit: limit) else {
+                throw CLIFailure(message: "address \(address) is not in the store", exitCode: 1)
+            }
+            if output.isJSON { Console.current.out(try jsonText(h)); return }
+            let btc = { (s: String) in Int128(s).map { Amount(baseUnits: $0).formatted(decimals: 8) } ?? s }
+            var text = "address \(h.address) (\(h.scriptType)\(h.isDerivedFromPublicKey ? ", derived from a bare public key" : ""))\n"
+            text += "  received   \(btc(h.received)) BTC\n  sent       \(btc(h.sent)) BTC\n  balance    \(btc(h.balance)) BTC\n"
+            text += "  txs        \(h.txCount)   first \(h.firstSeen ?? "-")   last \(h.lastSeen ?? "-")\n"
+            for e in h.transactions {
+                let height = e.blockHeight.map(String.init) ?? "?"
+                text += "    \(height.padding(toLength: 8, withPad: " ", startingAt: 0)) \(e.time ?? "-")  \(e.txid)  \(btc(e.net).hasPrefix("-") ? "" : "+")\(btc(e.net))\n"
+            }
+            Console.current.out(text)
+        }
+    }
+}

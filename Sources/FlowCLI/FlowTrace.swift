@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `flowtrace` command: ingest on-chain data, query the store, trace funds.
+public struct FlowTrace: ParsableCommand {
+    public static let version = "0.1.0"
+    public static let configuration = CommandConfiguration(
+        commandName: "flowtrace",
+        abstract: "Trace funds through Bitcoin and Ethereum transfers, exactly and with the evidence.",
+        version: version,
+        subcommands: [Ingest.self, Stats.self, Tx.self, AddressCommand.self]
+    )
+    public init() {}
+}

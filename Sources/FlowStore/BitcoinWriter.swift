@@ -1,0 +1,495 @@
+import FlowCore
+import Foundation
+
+/// What one ingest run added.
+public struct IngestCounts: Sendable, Equatable {
+    public var blocks = 0
+    public var blocksAlreadyStored = 0
+    public var transactions = 0
+    public var transactionsAlreadyStored = 0
+    public var outputs = 0
+    public var inputs = 0
+    public var addresses = 0
+    /// Inputs of earlier-stored transactions that this run's outputs resolved.
+    public var lateResolvedInputs = 0
+    public init() {}
+
+    /// Rows written to the main tables.
+    public var rows: Int { blocks + transactions + outputs + inputs + addresses }
+}
+
+/// Describes the input an ingest run reads, for the ingest log.
+public struct SourceDescription: Sendable {
+    public var path: String
+    public var sha256: String?
+    public var format: String
+    public var chain: Chain
+    public var bytes: Int?
+    public init(path: String, sha256: String?, format: String, chain: Chain, bytes: Int?) {
+        self.path = path; self.sha256 = sha256; self.format = format; self.chain = chain; self.bytes = bytes
+    }
+}
+
+/// Writes Bitcoin blocks and transactions into the store in batched transactions with reused statements.
+///
+/// Each block is all-or-nothing (a savepoint inside the batch transaction); a batch commits every
+/// ``batchRows`` rows and at ``finish()``. Inputs are linked to the outputs they spend whenever both are
+/// stored, whatever the order they arrive in; fees follow once every input's value is known.
+public final class BitcoinWriter {
+    public let store: Store
+    public let source: SourceDescription
+    public private(set) var counts = IngestCounts()
+    /// Rows per committed transaction.
+    public var batchRows = 200_000
+    /// Called after each commit with the counts so far (progress reporting, and tests that interrupt ingest).
+    public var onCommit: ((IngestCounts) -> Void)?
+
+    private var db: Database { store.db }
+    private let chain: String
+    private let network: BitcoinNetwork
+    private var sourceID: Int64 = 0
+    private var rowsInBatch = 0
+    private var inBatch = false
+    private var waitingInputs: Int64 = 0
+
+    // Caches valid only while their rows are committed or in the open batch; cleared on rollback.
+    private var addressIDs: [String: Int64] = [:]
+    private struct Spendable { var txRow: Int64; var value: Int64; var addressID: Int64 }
+    private struct OutPoint: Hashable { var txid: Hash256; var vout: UInt32 }
+    private var recentOutputs: [OutPoint: Spendable] = [:]
+
+    private let insertBlock, findBlock, completeBlock: Statement
+    private let insertTx, findTx, updateTxTotals: Statement
+    private let insertOutput, insertInput, findOutput: Statement
+    private let findWaiting, linkInput, relinkTotals: Statement
+    private let findAddress, insertAddress, setPublicKey: Statement
+    private let setHeight, blockByHash, childrenOf: Statement
+
+    /// Starts an ingest run of `source`, recording it in the ingest log.
+    public init(store: Store, source: SourceDescription) throws {
+        self.store = store
+        self.source = source
+        chain = source.chain.identifier
+        guard case .bitcoin(let net) = source.chain else { preconditionFailure("BitcoinWriter needs a Bitcoin chain") }
+        network = net
+        let db = store.db
+        insertBlock = try db.prepare("""
+            INSERT INTO blocks(hash, chain, height, prev_hash, time, version, merkle_root, bits, nonce, tx_count, size,
+                               stripped_size, weight, is_complete, source_id)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+            """)
+        findBlock = try db.prepare("SELECT id, is_complete, height FROM blocks WHERE hash = ?1")
+        completeBlock = try db.prepare("""
+            UPDATE blocks SET prev_hash = ?2, time = ?3, version = ?4, merkle_root = ?5, bits = ?6, nonce = ?7,
+                tx_count = ?8, size = ?9, stripped_size = ?10, weight = ?11, is_complete = 1,
+                height = coalesce(height, ?12) WHERE id = ?1
+            """)
+        insertTx = try db.prepare("""
+            INSERT INTO transactions(txid, block_id, block_index, version, lock_time, size, weight, is_coinbase,
+                input_count, output_count, output_value, known_input_value, unknown_inputs, fee)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0, NULL)
+            ON CONFLICT(txid) DO NOTHING
+            """)
+        findTx = try db.prepare("SELECT id, block_id FROM transactions WHERE txid = ?1")
+        updateTxTotals = try db.prepare("""
+            UPDATE transactions SET known_input_value = ?2, unknown_inputs = ?3, fee = ?4 WHERE id = ?1
+            """)
+        insertOutput = try db.prepare("INSERT INTO outputs(tx_id, vout, value, address_id, script_type) VALUES (?1, ?2, ?3, ?4, ?5)")
+        insertInput = try db.prepare("""
+            INSERT INTO inputs(tx_id, vin, prev_txid, prev_vout, sequence, prev_tx_id, value, address_id)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            """)
+        findOutput = try db.prepare("""
+            SELECT o.tx_id, o.value, o.address_id FROM transactions t JOIN outputs o ON o.tx_id = t.id AND o.vout = ?2
+            WHERE t.txid = ?1
+            """)
+        findWaiting = try db.prepare("SELECT tx_id, vin, prev_vout, value FROM inputs WHERE prev_txid = ?1 AND prev_tx_id IS NULL")
+        linkInput = try db.prepare("UPDATE inputs SET prev_tx_id = ?3, value = ?4, address_id = ?5 WHERE tx_id = ?1 AND vin = ?2")
+        relinkTotals = try db.prepare("""
+            UPDATE transactions SET
+                known_input_value = (SELECT coalesce(sum(value), 0) FROM inputs WHERE tx_id = ?1),
+                unknown_inputs = (SELECT count(*) FROM inputs WHERE tx_id = ?1 AND value IS NULL)
+            WHERE id = ?1;
+            """)
+        findAddress = try db.prepare("SELECT id FROM addresses WHERE address = ?1")
+        insertAddress = try db.prepare("INSERT INTO addresses(address, script_type, public_key) VALUES (?1, ?2, ?3)")
+        setPublicKey = try db.prepare("UPDATE addresses SET public_key = ?2 WHERE id = ?1 AND public_key IS NULL")
+        setHeight = try db.prepare("UPDATE blocks SET height = ?2 WHERE id = ?1")
+        blockByHash = try db.prepare("SELECT id, height, prev_hash FROM blocks WHERE hash = ?1")
+        childrenOf = try db.prepare("SELECT id, height, hash FROM blocks WHERE prev_hash = ?1")
+
+        waitingInputs = try db.scalarInt("SELECT count(*) FROM inputs WHERE prev_tx_id IS NULL") ?? 0
+        try db.transaction {
+            let s = try db.prepare("""
+                INSERT INTO sources(path, sha256, format, chain, started_at, status, bytes)
+                VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6)
+                """)
+            try s.bind([.text(source.path), source.sha256.map { .text($0) } ?? .null, .text(source.format),
+                        .text(chain), .text(Store.timestamp()), source.bytes.map { .int(Int64($0)) } ?? .null])
+            try s.run()
+            sourceID = db.lastInsertRowID
+        }
+    }
+
+    /// True when a complete ingest of the same content (SHA-256) in the same format is already logged.
+    public static func isAlreadyIngested(store: Store, sha256: String, format: String) throws -> Bool {
+        (try store.db.scalarInt("SELECT count(*) FROM sources WHERE sha256 = ?1 AND format = ?2 AND status = 'complete'",
+                                [.text(sha256), .text(format)]) ?? 0) > 0
+    }
+
+    // MARK: Batches
+
+    private func beginBatchIfNeeded() throws {
+        if !inBatch {
+            try db.execute("BEGIN IMMEDIATE")
+            inBatch = true
+            rowsInBatch = 0
+        }
+    }
+
+    /// Commits the open batch, if any, recording progress in the ingest log.
+    public func commit() throws {
+        guard inBatch else { return }
+        try writeSourceCounts(status: "running", error: nil)
+        try store.bumpGeneration()
+        try db.execute("COMMIT")
+        inBatch = false
+        rowsInBatch = 0
+        if recentOutputs.count > 2_000_000 { recentOutputs.removeAll(keepingCapacity: true) }
+        if addressIDs.count > 4_000_000 { addressIDs.removeAll(keepingCapacity: true) }
+        onCommit?(counts)
+    }
+
+    /// Commits what is pending and marks the source complete (or failed, with the error that stopped it).
+    public func finish(error: String? = nil) throws {
+        try commit()
+        try db.transaction {
+            try writeSourceCounts(status: error == nil ? "complete" : "failed", error: error)
+        }
+    }
+
+    private func writeSourceCounts(status: String, error: String?) throws {
+        let s = try db.prepare("""
+            UPDATE sources SET status = ?2, blocks_added = ?3, transactions_added = ?4, outputs_added = ?5,
+                inputs_added = ?6, error = ?7, finished_at = CASE WHEN ?2 = 'running' THEN NULL ELSE ?8 END WHERE id = ?1
+            """)
+        try s.bind([.int(sourceID), .text(status), .int(Int64(counts.blocks)), .int(Int64(counts.transactions)),
+                    .int(Int64(counts.outputs)), .int(Int64(counts.inputs)), error.map { .text($0) } ?? .null,
+                    .text(Store.timestamp())])
+        try s.run()
+    }
+
+    /// Runs `body` as one all-or-nothing unit inside the batch.
+    private func atomically(_ body: () throws -> Void) throws {
+        try beginBatchIfNeeded()
+        let saved = counts
+        try db.execute("SAVEPOINT unit")
+        do {
+            try body()
+            try db.execute("RELEASE unit")
+        } catch {
+            try? db.execute("ROLLBACK TO unit")
+            try? db.execute("RELEASE unit")
+            counts = saved
+            addressIDs.removeAll()
+            recentOutputs.removeAll()
+            waitingInputs = (try? db.scalarInt("SELECT count(*) FROM inputs WHERE prev_tx_id IS NULL")) ?? 0
+            throw error
+        }
+        if rowsInBatch >= batchRows { try commit() }
+    }
+
+    // MARK: Blocks
+
+    /// Adds a whole block. A block already stored completely is skipped; one known only by reference is completed.
+    /// - Returns: `true` when the block was new or completed.
+    @discardableResult
+    public func add(block: BitcoinBlock) throws -> Bool {
+        var added = false
+        try atomically {
+            let hashBytes = block.hash.displayBytes
+            try findBlock.bind([.blob(hashBytes)])
+            var blockRow: Int64
+            if try findBlock.step() {
+                blockRow = findBlock.int(0)
+                let complete = findBlock.int(1) != 0
+                findBlock.reset()
+                if complete {
+                    counts.blocksAlreadyStored += 1
+                    return
+                }
+                let h = block.header
+                try completeBlock.bind([
+                    .int(blockRow), .blob(h.previousHash.displayBytes), .int(Int64(h.timestampUnix)), .int(Int64(h.version)),
+                    .blob(h.merkleRoot.displayBytes), .int(Int64(h.bits)), .int(Int64(h.nonce)),
+                    .int(Int64(block.transactions.count)), .int(Int64(block.size)), .int(Int64(block.strippedSize)),
+                    .int(Int64(block.weight)), block.height.map { .int(Int64($0)) } ?? .null,
+                ])
+                try completeBlock.run()
+            } else {
+                findBlock.reset()
+                let h = block.header
+                let s = insertBlock
+                s.reset()
+                s.bind(1, blob: hashBytes); s.bind(2, chain); s.bind(3, block.height.map(Int64.init))
+                s.bind(4, blob: h.previousHash.displayBytes); s.bind(5, Int64(h.timestampUnix)); s.bind(6, Int64(h.version))
+                s.bind(7, blob: h.merkleRoot.displayBytes); s.bind(8, Int64(h.bits)); s.bind(9, Int64(h.nonce))
+                s.bind(10, block.transactions.count); s.bind(11, block.size); s.bind(12, block.strippedSize)
+                s.bind(13, block.weight); s.bind(14, Int64(1)); s.bind(15, sourceID)
+                try s.run()
+                blockRow = db.lastInsertRowID
+            }
+            counts.blocks += 1
+            rowsInBatch += 1
+            for (i, tx) in block.transactions.enumerated() {
+                try add(transaction: tx, blockRow: blockRow, index: i)
+            }
+            try deriveHeight(blockRow: blockRow, block: block)
+            added = true
+        }
+        return added
+    }
+
+    /// Adds transactions whose block is known only by reference (Esplora, bitcoin-etl), or unconfirmed (`nil`).
+    /// Each call is all-or-nothing. `indexes` gives each transaction's position in its block when known.
+    public func add(transactions: [BitcoinTransaction], indexes: [Int?], in reference: BitcoinBlockReference?) throws {
+        try atomically {
+            var blockRow: Int64?
+            if let ref = reference {
+                try findBlock.bind([.blob(ref.hash.displayBytes)])
+                if try findBlock.step() {
+                    blockRow = findBlock.int(0)
+                    let knownHeight = findBlock.optionalInt(2)
+                    findBlock.reset()
+                    if knownHeight == nil, let h = ref.height {
+                        try setHeightAndPropagate(blockRow: blockRow!, height: Int64(h))
+                    }
+                } else {
+                    findBlock.reset()
+                    let s = insertBlock
+                    s.reset()
+                    s.bind(1, blob: ref.hash.displayBytes); s.bind(2, chain); s.bind(3, ref.height.map(Int64.init))
+                    s.bind(5, ref.timestampUnix.map(Int64.init)); s.bind(14, Int64(0)); s.bind(15, sourceID)
+                    try s.run()
+                    blockRow = db.lastInsertRowID
+                    counts.blocks += 1
+                    rowsInBatch += 1
+                }
+            }
+            for (tx, index) in zip(transactions, indexes) {
+                try add(transaction: tx, blockRow: blockRow, index: index)
+            }
+        }
+    }
+
+    // MARK: Transactions
+
+    private func add(transaction tx: BitcoinTransaction, blockRow: Int64?, index: Int?) throws {
+        let txidBytes = tx.txid.displayBytes
+        let s = insertTx
+        s.reset()
+        s.bind(1, blob: txidBytes); s.bind(2, blockRow); s.bind(3, index.map(Int64.init))
+        s.bind(4, Int64(tx.version)); s.bind(5, Int64(tx.lockTime)); s.bind(6, tx.size); s.bind(7, tx.weight)
+        s.bind(8, Int64(tx.isCoinbase ? 1 : 0)); s.bind(9, tx.inputs.count); s.bind(10, tx.outputs.count)
+        s.bind(11, tx.outputValueSats)
+        try s.run()
+        guard db.changes == 1 else {
+            // Already stored (same transaction from another source or block); attach it to this block if it had none.
+            counts.transactionsAlreadyStored += 1
+            if let blockRow {
+                let u = try db.prepare("UPDATE transactions SET block_id = ?2, block_index = ?3 WHERE txid = ?1 AND block_id IS NULL")
+                try u.bind([.blob(txidBytes), .int(blockRow), index.map { .int(Int64($0)) } ?? .null])
+                try u.run()
+            }
+            return
+        }
+        let txRow = db.lastInsertRowID
+        counts.transactions += 1
+        rowsInBatch += 1
+
+        var outputRows: [Spendable] = []
+        outputRows.reserveCapacity(tx.outputs.count)
+        for (vout, out) in tx.outputs.enumerated() {
+            let addressID = try internAddress(out.address)
+            let o = insertOutput
+            o.reset()
+            o.bind(1, txRow); o.bind(2, vout); o.bind(3, out.valueSats); o.bind(4, addressID)
+            o.bind(5, out.address.scriptType.rawValue)
+            try o.run()
+            let spendable = Spendable(txRow: txRow, value: out.valueSats, addressID: addressID)
+            outputRows.append(spendable)
+            recentOutputs[OutPoint(txid: tx.txid, vout: UInt32(vout))] = spendable
+        }
+        counts.outputs += tx.outputs.count
+        rowsInBatch += tx.outputs.count
+
+        if waitingInputs > 0 { try resolveWaiting(for: tx.txid, txidBytes: txidBytes, outputs: outputRows) }
+
+        var knownValue: Int64 = 0
+        var unknown = 0
+        for (vin, input) in tx.inputs.enumerated() {
+            var spent = recentOutputs.removeValue(forKey: OutPoint(txid: input.previousTxid, vout: input.previousVout))
+            if spent == nil {
+                findOutput.reset()
+                findOutput.bind(1, blob: input.previousTxid.displayBytes)
+                findOutput.bind(2, Int64(input.previousVout))
+                if try findOutput.step() {
+                    spent = Spendable(txRow: findOutput.int(0), value: findOutput.int(1), addressID: findOutput.int(2))
+                }
+                findOutput.reset()
+            }
+            var value: Int64? = spent?.value
+            var addressID: Int64? = spent?.addressID
+            if let prevout = input.prevout {
+                if let v = value, v != prevout.valueSats {
+                    throw StoreError(resultCode: 19, message: "input \(vin) of \(tx.txid) states \(prevout.valueSats) sat "
+                                     + "but the output it spends holds \(v) sat", path: source.path)
+                }
+                value = prevout.valueSats
+                if addressID == nil { addressID = try internAddress(prevout.address) }
+            }
+            let i = insertInput
+            i.reset()
+            i.bind(1, txRow); i.bind(2, vin); i.bind(3, blob: input.previousTxid.displayBytes)
+            i.bind(4, Int64(input.previousVout)); i.bind(5, Int64(input.sequence)); i.bind(6, spent?.txRow)
+            i.bind(7, value); i.bind(8, addressID)
+            try i.run()
+            if spent == nil { waitingInputs += 1 }
+            if let value { knownValue += value } else { unknown += 1 }
+        }
+        counts.inputs += tx.inputs.count
+        rowsInBatch += tx.inputs.count
+
+        if !tx.inputs.isEmpty {
+            let fee: Int64? = unknown == 0 ? knownValue - tx.outputValueSats : nil
+            if let fee, fee < 0 {
+                throw StoreError(resultCode: 19, message: "transaction \(tx.txid) spends \(knownValue) sat but creates "
+                                 + "\(tx.outputValueSats) sat", path: source.path)
+            }
+            if let stated = tx.statedFeeSats, let fee, stated != fee {
+                throw StoreError(resultCode: 19, message: "transaction \(tx.txid): stated fee \(stated) sat, computed \(fee) sat",
+                                 path: source.path)
+            }
+            updateTxTotals.reset()
+            updateTxTotals.bind(1, txRow); updateTxTotals.bind(2, knownValue); updateTxTotals.bind(3, unknown)
+            updateTxTotals.bind(4, fee)
+            try updateTxTotals.run()
+        }
+    }
+
+    /// Links inputs stored earlier that spend outputs of the transaction just added.
+    private func resolveWaiting(for txid: Hash256, txidBytes: [UInt8], outputs: [Spendable]) throws {
+        let waiting = try findWaiting.rows([.blob(txidBytes)]) { s in
+            (tx: s.int(0), vin: s.int(1), vout: Int(s.int(2)), value: s.optionalInt(3))
+        }
+        guard !waiting.isEmpty else { return }
+        var touched = Set<Int64>()
+        for w in waiting {
+            guard w.vout < outputs.count else { continue }  // spends an output this transaction lacks: stays unresolved
+            let out = outputs[w.vout]
+            if let stated = w.value, stated != out.value {
+                throw StoreError(resultCode: 19, message: "an earlier input states \(stated) sat for \(txid):\(w.vout), "
+                                 + "which holds \(out.value) sat", path: source.path)
+            }
+            try linkInput.bind([.int(w.tx), .int(w.vin), .int(out.txRow), .int(out.value), .int(out.addressID)])
+            try linkInput.run()
+            recentOutputs.removeValue(forKey: OutPoint(txid: txid, vout: UInt32(w.vout)))
+            touched.insert(w.tx)
+            waitingInputs -= 1
+            counts.lateResolvedInputs += 1
+        }
+        for tx in touched {
+            try relinkTotals.bind([.int(tx)])
+            try relinkTotals.run()
+            try db.execute("UPDATE transactions SET fee = CASE WHEN unknown_inputs = 0 THEN known_input_value - output_value END WHERE id = \(tx)")
+        }
+    }
+
+    private func internAddress(_ address: ScriptAddress) throws -> Int64 {
+        if let id = addressIDs[address.text] { return id }
+        findAddress.reset()
+        findAddress.bind(1, address.text)
+        let id: Int64
+        if try findAddress.step() {
+            id = findAddress.int(0)
+            findAddress.reset()
+            if let key = address.publicKey {
+                try setPublicKey.bind([.int(id), .blob(key)])
+                try setPublicKey.run()
+            }
+        } else {
+            findAddress.reset()
+            insertAddress.reset()
+            insertAddress.bind(1, address.text)
+            insertAddress.bind(2, address.scriptType.rawValue)
+            insertAddress.bind(3, blob: address.publicKey)
+            try insertAddress.run()
+            id = db.lastInsertRowID
+            counts.addresses += 1
+            rowsInBatch += 1
+        }
+        addressIDs[address.text] = id
+        return id
+    }
+
+    // MARK: Heights
+
+    /// Derives a new block's height — stated by the source, genesis, parent + 1, BIP 34, or child − 1 —
+    /// and propagates it along stored prev-hash links in both directions.
+    private func deriveHeight(blockRow: Int64, block: BitcoinBlock) throws {
+        var height: Int64? = block.height.map(Int64.init)
+        if height == nil, block.hash == network.genesisHash { height = 0 }
+        if height == nil {
+            try blockByHash.bind([.blob(block.header.previousHash.displayBytes)])
+            if try blockByHash.step(), let h = blockByHash.optionalInt(1) { height = h + 1 }
+            blockByHash.reset()
+        }
+        if height == nil, block.header.version >= 2, let h = block.transactions.first?.bip34Height {
+            height = Int64(h)
+        }
+        if height == nil {
+            let children = try childrenOf.rows([.blob(block.hash.displayBytes)]) { $0.optionalInt(1) }
+            if let h = children.compactMap({ $0 }).first { height = h - 1 }
+        }
+        if let height { try setHeightAndPropagate(blockRow: blockRow, height: height) }
+    }
+
+    private func setHeightAndPropagate(blockRow: Int64, height: Int64) throws {
+        try setHeight.bind([.int(blockRow), .int(height)])
+        try setHeight.run()
+        // Downwards: children without a height.
+        var queue: [(row: Int64, height: Int64)] = [(blockRow, height)]
+        while let (row, h) = queue.popLast() {
+            let hash = try db.prepare("SELECT hash, prev_hash FROM blocks WHERE id = ?1").rows([.int(row)]) { ($0.blob(0), $0.optionalBlob(1)) }
+            guard let (blockHash, prevHash) = hash.first else { continue }
+            for child in try childrenOf.rows([.blob(blockHash)], { ($0.int(0), $0.optionalInt(1)) }) where child.1 == nil {
+                try setHeight.bind([.int(child.0), .int(h + 1)])
+                try setHeight.run()
+                queue.append((child.0, h + 1))
+            }
+            // Upwards: a parent without a height.
+            if let prevHash, h > 0 {
+                try blockByHash.bind([.blob(prevHash)])
+                if try blockByHash.step(), blockByHash.isNull(1) {
+                    let parent = blockByHash.int(0)
+                    blockByHash.reset()
+                    try setHeight.bind([.int(parent), .int(h - 1)])
+                    try setHeight.run()
+                    queue.append((parent, h - 1))
+                } else {
+                    blockByHash.reset()
+                }
+            }
+        }
+    }
+}
+
+extension Store {
+    /// ISO-8601 UTC timestamp for the ingest log.
+    static func timestamp(_ date: Date = Date()) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: date)
+    }
+}

@@ -1,0 +1,189 @@
+import CSQLite
+import Foundation
+
+/// SQLite's destructor sentinel meaning "copy the bytes now"; a macro in C, so defined once here.
+let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// A failure reported by SQLite, with its extended result code, message and the SQL that failed.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public var resultCode: Int32
+    public var message: String
+    public var sql: String?
+    public var path: String?
+
+    public init(resultCode: Int32, message: String, sql: String? = nil, path: String? = nil) {
+        self.resultCode = resultCode; self.message = message; self.sql = sql; self.path = path
+    }
+
+    /// True for SQLITE_BUSY and SQLITE_LOCKED (another process holds the database).
+    public var isBusy: Bool { resultCode & 0xff == SQLITE_BUSY || resultCode & 0xff == SQLITE_LOCKED }
+
+    public var description: String {
+        var text = ""
+        if let path { text += "\(path): " }
+        text += "\(message) (SQLite code \(resultCode))"
+        if let sql { text += " in: \(sql.prefix(200))" }
+        return text
+    }
+}
+
+/// A SQLite connection. Not thread-safe: one connection per task.
+public final class Database {
+    let handle: OpaquePointer
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path`.
+    public init(path: String, readOnly: Bool = false) throws {
+        var db: OpaquePointer?
+        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close_v2(db)
+            throw StoreError(resultCode: rc, message: message, path: path)
+        }
+        handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, 5_000)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    func error(_ rc: Int32, sql: String?) -> StoreError {
+        StoreError(resultCode: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)),
+                   sql: sql, path: path)
+    }
+
+    /// Runs one or more SQL statements that return no rows.
+    public func execute(_ sql: String) throws {
+        var err: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &err)
+        if rc != SQLITE_OK {
+            let message = err.map { String(cString: $0) } ?? "error"
+            sqlite3_free(err)
+            throw StoreError(resultCode: sqlite3_extended_errcode(handle), message: message, sql: sql, path: path)
+        }
+    }
+
+    /// Compiles a statement for repeated use.
+    public func prepare(_ sql: String) throws -> Statement {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw error(rc, sql: sql) }
+        return Statement(db: self, stmt: stmt, sql: sql)
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// First column of the first row as an integer (nil when no row or NULL).
+    public func scalarInt(_ sql: String, _ bindings: [SQLValue] = []) throws -> Int64? {
+        let s = try prepare(sql)
+        try s.bind(bindings)
+        guard try s.step() else { return nil }
+        return s.isNull(0) ? nil : s.int(0)
+    }
+}
+
+/// A value to bind into a statement.
+public enum SQLValue: Sendable {
+    case null, int(Int64), text(String), blob([UInt8])
+}
+
+/// A prepared statement; reset and rebound for each use.
+public final class Statement {
+    unowned let db: Database
+    let stmt: OpaquePointer
+    let sql: String
+
+    init(db: Database, stmt: OpaquePointer, sql: String) {
+        self.db = db; self.stmt = stmt; self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(stmt) }
+
+    /// Resets the statement and clears its bindings.
+    @inline(__always)
+    public func reset() {
+        sqlite3_reset(stmt)
+        sqlite3_clear_bindings(stmt)
+    }
+
+    @inline(__always) public func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
+    @inline(__always) public func bind(_ i: Int32, _ v: Int) { sqlite3_bind_int64(stmt, i, Int64(v)) }
+    @inline(__always) public func bindNull(_ i: Int32) { sqlite3_bind_null(stmt, i) }
+    public func bind(_ i: Int32, _ v: String) { sqlite3_bind_text(stmt, i, v, -1, SQLITE_TRANSIENT) }
+    public func bind(_ i: Int32, _ v: Int64?) { if let v { bind(i, v) } else { bindNull(i) } }
+    public func bind(_ i: Int32, _ v: String?) { if let v { bind(i, v) } else { bindNull(i) } }
+    public func bind(_ i: Int32, blob v: [UInt8]) {
+        _ = v.withUnsafeBytes { sqlite3_bind_blob(stmt, i, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT) }
+    }
+    public func bind(_ i: Int32, blob v: [UInt8]?) { if let v { bind(i, blob: v) } else { bindNull(i) } }
+
+    public func bind(_ values: [SQLValue]) throws {
+        reset()
+        for (n, v) in values.enumerated() {
+            let i = Int32(n + 1)
+            switch v {
+            case .null: bindNull(i)
+            case .int(let x): bind(i, x)
+            case .text(let t): bind(i, t)
+            case .blob(let b): bind(i, blob: b)
+            }
+        }
+    }
+
+    /// Steps once: `true` when a row is available, `false` when done.
+    @discardableResult
+    public func step() throws -> Bool {
+        let rc = sqlite3_step(stmt)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        throw db.error(rc, sql: sql)
+    }
+
+    /// Runs a statement that returns no rows, then resets it.
+    public func run() throws {
+        defer { sqlite3_reset(stmt) }
+        _ = try step()
+    }
+
+    @inline(__always) public func int(_ col: Int32) -> Int64 { sqlite3_column_int64(stmt, col) }
+    @inline(__always) public func isNull(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_NULL }
+    public func optionalInt(_ col: Int32) -> Int64? { isNull(col) ? nil : int(col) }
+    public func text(_ col: Int32) -> String {
+        guard let p = sqlite3_column_text(stmt, col) else { return "" }
+        return String(cString: p)
+    }
+    public func optionalText(_ col: Int32) -> String? { isNull(col) ? nil : text(col) }
+    public func blob(_ col: Int32) -> [UInt8] {
+        let n = Int(sqlite3_column_bytes(stmt, col))
+        guard n > 0, let p = sqlite3_column_blob(stmt, col) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+    public func optionalBlob(_ col: Int32) -> [UInt8]? { isNull(col) ? nil : blob(col) }
+
+    /// All rows mapped by `transform`.
+    public func rows<T>(_ bindings: [SQLValue] = [], _ transform: (Statement) throws -> T) throws -> [T] {
+        try bind(bindings)
+        var out: [T] = []
+        while try step() { out.append(try transform(self)) }
+        reset()
+        return out
+    }
+}

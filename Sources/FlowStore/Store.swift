@@ -1,0 +1,147 @@
+import FlowCore
+import Foundation
+
+/// FlowTrace's embedded store: one SQLite file holding blocks, transactions, outputs, inputs, interned
+/// addresses and the ingest log. The schema is documented in `docs/SCHEMA.md`.
+public final class Store {
+    public static let schemaVersion = 1
+    public let db: Database
+    public var path: String { db.path }
+
+    /// Opens or creates the store at `path` and brings its schema up to date.
+    /// - Throws: ``StoreError`` when the file is not a FlowTrace store of a known version.
+    public init(path: String, readOnly: Bool = false) throws {
+        if readOnly && !FileManager.default.fileExists(atPath: path) {
+            throw StoreError(resultCode: 14, message: "no store at this path", path: path)
+        }
+        db = try Database(path: path, readOnly: readOnly)
+        if !readOnly {
+            try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;")
+            try migrate()
+        } else {
+            try db.execute("PRAGMA cache_size=-262144;")
+            try checkVersion()
+        }
+    }
+
+    private func checkVersion() throws {
+        let hasMeta = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'") ?? 0
+        guard hasMeta > 0 else {
+            throw StoreError(resultCode: 26, message: "not a FlowTrace store (no meta table)", path: path)
+        }
+        let v = try db.scalarInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='schema_version'") ?? 0
+        guard v == Int64(Store.schemaVersion) else {
+            throw StoreError(resultCode: 26, message: "store schema version \(v), this FlowTrace reads \(Store.schemaVersion)", path: path)
+        }
+    }
+
+    private func migrate() throws {
+        let hasMeta = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'") ?? 0
+        if hasMeta > 0 { try checkVersion(); return }
+        let tables = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type='table'") ?? 0
+        guard tables == 0 else {
+            throw StoreError(resultCode: 26, message: "database has tables but is not a FlowTrace store", path: path)
+        }
+        try db.transaction {
+            try db.execute(Store.schemaSQL)
+            try db.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '\(Store.schemaVersion)'), ('generation', '0')")
+        }
+    }
+
+    /// The store generation: bumped by every committed change, so derived files can tell they are stale.
+    public func generation() throws -> Int64 {
+        try db.scalarInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='generation'") ?? 0
+    }
+
+    func bumpGeneration() throws {
+        try db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+    }
+
+    static let schemaSQL = """
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE sources(
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL,
+        sha256 TEXT,
+        format TEXT NOT NULL,
+        chain TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL,
+        blocks_added INTEGER NOT NULL DEFAULT 0,
+        transactions_added INTEGER NOT NULL DEFAULT 0,
+        outputs_added INTEGER NOT NULL DEFAULT 0,
+        inputs_added INTEGER NOT NULL DEFAULT 0,
+        bytes INTEGER,
+        error TEXT
+    );
+    CREATE INDEX sources_sha ON sources(sha256, format);
+    CREATE TABLE addresses(
+        id INTEGER PRIMARY KEY,
+        address TEXT NOT NULL UNIQUE,
+        script_type INTEGER NOT NULL,
+        public_key BLOB
+    );
+    CREATE TABLE blocks(
+        id INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL UNIQUE,
+        chain TEXT NOT NULL,
+        height INTEGER,
+        prev_hash BLOB,
+        time INTEGER,
+        version INTEGER,
+        merkle_root BLOB,
+        bits INTEGER,
+        nonce INTEGER,
+        tx_count INTEGER,
+        size INTEGER,
+        stripped_size INTEGER,
+        weight INTEGER,
+        is_complete INTEGER NOT NULL,
+        source_id INTEGER
+    );
+    CREATE INDEX blocks_prev ON blocks(prev_hash);
+    CREATE INDEX blocks_height ON blocks(height);
+    CREATE TABLE transactions(
+        id INTEGER PRIMARY KEY,
+        txid BLOB NOT NULL UNIQUE,
+        block_id INTEGER,
+        block_index INTEGER,
+        version INTEGER NOT NULL,
+        lock_time INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        weight INTEGER NOT NULL,
+        is_coinbase INTEGER NOT NULL,
+        input_count INTEGER NOT NULL,
+        output_count INTEGER NOT NULL,
+        output_value INTEGER NOT NULL,
+        known_input_value INTEGER NOT NULL,
+        unknown_inputs INTEGER NOT NULL,
+        fee INTEGER
+    );
+    CREATE INDEX transactions_block ON transactions(block_id, block_index);
+    CREATE TABLE outputs(
+        tx_id INTEGER NOT NULL,
+        vout INTEGER NOT NULL,
+        value INTEGER NOT NULL,
+        address_id INTEGER NOT NULL,
+        script_type INTEGER NOT NULL,
+        PRIMARY KEY (tx_id, vout)
+    ) WITHOUT ROWID;
+    CREATE INDEX outputs_address ON outputs(address_id);
+    CREATE TABLE inputs(
+        tx_id INTEGER NOT NULL,
+        vin INTEGER NOT NULL,
+        prev_txid BLOB NOT NULL,
+        prev_vout INTEGER NOT NULL,
+        sequence INTEGER NOT NULL,
+        prev_tx_id INTEGER,
+        value INTEGER,
+        address_id INTEGER,
+        PRIMARY KEY (tx_id, vin)
+    ) WITHOUT ROWID;
+    CREATE INDEX inputs_spends ON inputs(prev_tx_id, prev_vout) WHERE prev_tx_id IS NOT NULL;
+    CREATE INDEX inputs_waiting ON inputs(prev_txid) WHERE prev_tx_id IS NULL;
+    CREATE INDEX inputs_address ON inputs(address_id) WHERE address_id IS NOT NULL;
+    """
+}

@@ -1,0 +1,3 @@
+import FlowCLI
+
+FlowTrace.main()
