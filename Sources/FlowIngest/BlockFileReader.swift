@@ -28,6 +28,8 @@ public struct BlockFileReader: Sequence, IteratorProtocol {
     private var offset = 0
     private var index = 0
     private var done = false
+    /// Set when the file held one transaction rather than a block; read it after iteration ends.
+    public private(set) var looseTransaction: BitcoinTransaction?
 
     /// Opens `path`.
     ///
@@ -37,8 +39,12 @@ public struct BlockFileReader: Sequence, IteratorProtocol {
     /// - Throws: ``IngestError`` `missing-file`, `unreadable`, `bad-xor-key`, `bad-magic`.
     public init(path: String, xorKey: [UInt8]? = nil, defaultNetwork: BitcoinNetwork = .mainnet) throws {
         self.path = path
-        guard FileManager.default.fileExists(atPath: path) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw IngestError(.missingFile, "no such file", path: path)
+        }
+        guard !isDirectory.boolValue else {
+            throw IngestError(.unreadable, "is a directory; name the block files inside it", path: path)
         }
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
@@ -116,9 +122,17 @@ public struct BlockFileReader: Sequence, IteratorProtocol {
         let parser = RawBlockParser(network: network)
         if !isFramed {
             done = true
-            let block = try bytes(at: 0, count: data.count).withUnsafeBytes { try parser.parseBlock($0, baseOffset: 0) }
             offset = data.count
-            return RawBlockRecord(index: 0, byteOffset: 0, network: network, block: block)
+            let all = bytes(at: 0, count: data.count)
+            do {
+                let block = try all.withUnsafeBytes { try parser.parseBlock($0, baseOffset: 0) }
+                return RawBlockRecord(index: 0, byteOffset: 0, network: network, block: block)
+            } catch let blockError as IngestError {
+                // Not a block: it may be one serialised transaction (e.g. `getrawtransaction` output saved raw).
+                guard let tx = try? all.withUnsafeBytes({ try parser.parseTransaction($0, baseOffset: 0) }) else { throw blockError }
+                looseTransaction = tx
+                return nil
+            }
         }
         let remaining = data.count - offset
         if remaining == 0 { done = true; return nil }

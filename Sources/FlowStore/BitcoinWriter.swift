@@ -301,6 +301,7 @@ public final class BitcoinWriter {
                 try u.bind([.blob(txidBytes), .int(blockRow), index.map { .int(Int64($0)) } ?? .null])
                 try u.run()
             }
+            if tx.inputs.contains(where: { $0.prevout != nil }) { try enrichInputs(of: tx, txidBytes: txidBytes) }
             return
         }
         let txRow = db.lastInsertRowID
@@ -374,6 +375,30 @@ public final class BitcoinWriter {
             updateTxTotals.bind(1, txRow); updateTxTotals.bind(2, knownValue); updateTxTotals.bind(3, unknown)
             updateTxTotals.bind(4, fee)
             try updateTxTotals.run()
+        }
+    }
+
+    /// Fills in input values and addresses a later source states for a transaction stored without them.
+    private func enrichInputs(of tx: BitcoinTransaction, txidBytes: [UInt8]) throws {
+        try findTx.bind([.blob(txidBytes)])
+        guard try findTx.step() else { findTx.reset(); return }
+        let txRow = findTx.int(0)
+        findTx.reset()
+        let fill = try db.prepare("UPDATE inputs SET value = ?3, address_id = ?4 WHERE tx_id = ?1 AND vin = ?2 AND value IS NULL")
+        var changed = false
+        for (vin, input) in tx.inputs.enumerated() {
+            guard let p = input.prevout else { continue }
+            try fill.bind([.int(txRow), .int(Int64(vin)), .int(p.valueSats), .int(try internAddress(p.address))])
+            try fill.run()
+            changed = changed || db.changes > 0
+        }
+        guard changed else { return }
+        try relinkTotals.bind([.int(txRow)])
+        try relinkTotals.run()
+        try db.execute("UPDATE transactions SET fee = CASE WHEN unknown_inputs = 0 THEN known_input_value - output_value END WHERE id = \(txRow)")
+        if let fee = try db.scalarInt("SELECT fee FROM transactions WHERE id = \(txRow)"), fee < 0 {
+            throw StoreError(resultCode: 19, message: "transaction \(tx.txid): stated input values are less than its outputs",
+                             path: source.path)
         }
     }
 

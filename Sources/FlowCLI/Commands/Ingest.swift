@@ -8,7 +8,7 @@ import Foundation
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read on-chain data into the store.",
-        subcommands: [IngestBtcRaw.self])
+        subcommands: [IngestBtcRaw.self, IngestBtcRPCJSON.self, IngestEsplora.self, IngestBtcETL.self])
 }
 
 /// Options every ingest format shares.
@@ -131,9 +131,14 @@ struct IngestBtcRaw: ParsableCommand {
             defer { driver.finish() }
             for path in files {
                 var reader = try BlockFileReader(path: path, xorKey: key, defaultNetwork: network)
+                let progress = driver.progress
                 try driver.ingestFile(path, chain: .bitcoin(reader.network)) { writer in
                     while let record = try reader.nextBlock() {
                         try writer.add(block: record.block)
+                    }
+                    if let tx = reader.looseTransaction {
+                        progress.note("\(path): holds one transaction (\(tx.txid)), stored without a block")
+                        try writer.add(transactions: [tx], indexes: [nil], in: nil)
                     }
                 }
             }
