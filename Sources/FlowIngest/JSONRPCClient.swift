@@ -1,0 +1,193 @@
+import FlowCore
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+extension JSONValue {
+    /// Compact JSON text of the value (numbers written as their exact text).
+    public var jsonText: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return n
+        case .string(let s):
+            var out = "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                default:
+                    if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+                }
+            }
+            return out + "\""
+        case .array(let a): return "[" + a.map(\.jsonText).joined(separator: ",") + "]"
+        case .object(let o):
+            return "{" + o.keys.sorted().map { JSONValue.string($0).jsonText + ":" + o[$0]!.jsonText }.joined(separator: ",") + "}"
+        }
+    }
+}
+
+/// A JSON-RPC 1.0/2.0 client over HTTP for Bitcoin Core-compatible nodes: basic or cookie authentication,
+/// batched calls, and retries with exponential backoff while the node warms up or the connection drops.
+///
+/// Format reference: Bitcoin Core `doc/JSON-RPC-interface.md`.
+public final class JSONRPCClient: @unchecked Sendable {
+    public let url: URL
+    private let authorization: String?
+    private let session: URLSession
+    public var retries = 6
+    public var initialBackoff: TimeInterval = 0.25
+    private var nextID = 0
+
+    /// - Parameters:
+    ///   - cookieFile: Bitcoin Core's `.cookie` (`__cookie__:password`), used when no user is given.
+    public init(url: URL, user: String? = nil, password: String? = nil, cookieFile: String? = nil, timeout: TimeInterval = 60) throws {
+        self.url = url
+        var credentials: String?
+        if let user { credentials = "\(user):\(password ?? "")" }
+        if credentials == nil, let cookieFile {
+            guard let text = try? String(contentsOfFile: cookieFile, encoding: .utf8) else {
+                throw IngestError(.missingFile, "cannot read the RPC cookie file", path: cookieFile)
+            }
+            credentials = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if credentials == nil, let u = url.user {
+            credentials = "\(u):\(url.password ?? "")"
+        }
+        authorization = credentials.map { "Basic " + Data($0.utf8).base64EncodedString() }
+        let config = URLSessionConfiguration.ephemeral
+        config.timeoutIntervalForRequest = timeout
+        session = URLSession(configuration: config)
+    }
+
+    /// The endpoint without credentials, for logs and the ingest log.
+    public var displayURL: String {
+        var c = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        c?.user = nil
+        c?.password = nil
+        return c?.string ?? "rpc"
+    }
+
+    /// Calls one method and returns its `result`.
+    /// - Throws: ``IngestError`` `rpc-failure` with the node's error message, or when the node cannot be reached.
+    public func call(_ method: String, _ params: [JSONValue] = []) throws -> JSONValue {
+        try batch([(method, params)])[0]
+    }
+
+    /// Calls several methods in one HTTP request; results come back in the order of `calls`.
+    public func batch(_ calls: [(String, [JSONValue])]) throws -> [JSONValue] {
+        guard !calls.isEmpty else { return [] }
+        let firstID = nextID
+        nextID += calls.count
+        let body = JSONValue.array(calls.enumerated().map { i, c in
+            .object(["jsonrpc": .string("1.0"), "id": .number(String(firstID + i)), "method": .string(c.0), "params": .array(c.1)])
+        })
+        var attempt = 0
+        var delay = initialBackoff
+        while true {
+            do {
+                let reply = try post(Data(body.jsonText.utf8))
+                let items = reply.arrayValue ?? [reply]
+                var byID: [Int: JSONValue] = [:]
+                for item in items {
+                    guard let id = item["id"]?.int64Value else { continue }
+                    if let e = item["error"], !e.isNull {
+                        let code = e["code"]?.int64Value ?? 0
+                        if code == -28 { throw Transient(message: e["message"]?.stringValue ?? "node warming up") }
+                        let method = calls[safe: Int(id) - firstID]?.0 ?? "?"
+                        throw IngestError(.rpcFailure, "\(method) failed: \(e["message"]?.stringValue ?? e.jsonText) (code \(code))",
+                                          path: displayURL)
+                    }
+                    byID[Int(id)] = item["result"] ?? .null
+                }
+                return try (0..<calls.count).map { i in
+                    guard let r = byID[firstID + i] else {
+                        throw IngestError(.rpcFailure, "no reply to \(calls[i].0)", path: displayURL)
+                    }
+                    return r
+                }
+            } catch let e as Transient {
+                attempt += 1
+                if attempt > retries {
+                    throw IngestError(.rpcFailure, "node unreachable after \(retries) retries: \(e.message)", path: displayURL)
+                }
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 8)
+            }
+        }
+    }
+
+    private struct Transient: Error { var message: String }
+
+    private func post(_ body: Data) throws -> JSONValue {
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if let authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
+        let box = ReplyBox()
+        let done = DispatchSemaphore(value: 0)
+        session.dataTask(with: request) { data, response, error in
+            box.set(data: data, status: (response as? HTTPURLResponse)?.statusCode, error: error)
+            done.signal()
+        }.resume()
+        done.wait()
+        let (data, status, error) = box.get()
+        if let error { throw Transient(message: "\(error.localizedDescription)") }
+        guard let status else { throw Transient(message: "no HTTP response") }
+        if status == 401 || status == 403 {
+            throw IngestError(.rpcFailure, "the node refused the credentials (HTTP \(status))", path: displayURL)
+        }
+        // Bitcoin Core answers errors with HTTP 500 (or 404 for unknown methods) and a JSON body: read it anyway.
+        guard let data, !data.isEmpty else {
+            if status == 503 || status == 500 { throw Transient(message: "HTTP \(status) with no body") }
+            throw IngestError(.rpcFailure, "HTTP \(status) with no body", path: displayURL)
+        }
+        do {
+            return try JSONParser.parse([UInt8](data))
+        } catch {
+            if status >= 500 { throw Transient(message: "HTTP \(status)") }
+            throw IngestError(.rpcFailure, "the node's reply is not JSON (HTTP \(status))", path: displayURL)
+        }
+    }
+
+    /// Sends a call and retries while the node answers -28 (RPC in warm-up), up to `timeout` seconds.
+    public func waitUntilReady(timeout: TimeInterval) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            do {
+                _ = try singleAttempt("getblockcount")
+                return
+            } catch where Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+    }
+
+    private func singleAttempt(_ method: String) throws -> JSONValue {
+        let saved = retries
+        retries = 0
+        defer { retries = saved }
+        return try call(method)
+    }
+}
+
+private final class ReplyBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+    private var status: Int?
+    private var error: (any Error)?
+    func set(data: Data?, status: Int?, error: (any Error)?) {
+        lock.withLock { self.data = data; self.status = status; self.error = error }
+    }
+    func get() -> (Data?, Int?, (any Error)?) { lock.withLock { (data, status, error) } }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import FlowCLI
+import Foundation
+
+/// What one in-process `flowtrace` invocation printed and how it ended.
+struct CLIResult {
+    var exitCode: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `flowtrace ARGS…` in this process with a capturing console.
+func runCLI(_ arguments: [String]) -> CLIResult {
+    let capture = Console.Capture()
+    var code: Int32 = 0
+    Console.$current.withValue(capture.console) {
+        do {
+            var command = try FlowTrace.parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            code = FlowTrace.exitCode(for: error).rawValue
+            if code != 0 && !(error is ExitCode) {
+                capture.console.err(FlowTrace.fullMessage(for: error) + "\n")
+            }
+        }
+    }
+    return CLIResult(exitCode: code, stdout: capture.stdout, stderr: capture.stderr)
+}
+
+/// Parses JSON stdout into a dictionary.
+func jsonObject(_ text: String) throws -> [String: Any] {
+    let value = try JSONSerialization.jsonObject(with: Data(text.utf8))
+    guard let object = value as? [String: Any] else { throw CocoaError(.coderReadCorrupt) }
+    return object
+}
+
+/// The built `flowtrace` binary, next to the test bundle.
+var builtBinary: URL {
+    var dir = Bundle.main.bundleURL
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("flowtrace")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("flowtrace")
+}
