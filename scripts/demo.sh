@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The README's main job on the bundled example: ingest real mainnet blocks 0–438, show what the store holds,
+# the first person-to-person transfer (block 170) and the history of Hal Finney's address.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+db="${1:-${TMPDIR:-/tmp}/flowtrace-demo.sqlite}"
+rm -f "$db" "$db-wal" "$db-shm"
+swift build -c release --product flowtrace >&2
+bin=.build/release/flowtrace
+"$bin" ingest btc-raw Fixtures/btc/blk/blocks-0-438.blk --db "$db"
+echo "== store ($db)"
+"$bin" stats --db "$db"
+echo "== the first person-to-person transfer, block 170"
+"$bin" tx f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16 --db "$db"
+echo "== Hal Finney's address"
+"$bin" address 1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3 --db "$db"
+echo "== Satoshi's block-9 coinbase key (JSON)"
+"$bin" address 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S --db "$db" --json
