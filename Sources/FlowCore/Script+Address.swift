@@ -52,39 +52,31 @@ public struct ScriptAddress: Hashable, Sendable {
 
         // P2PKH: OP_DUP OP_HASH160 <20> OP_EQUALVERIFY OP_CHECKSIG
         if n == 25, s[0] == 0x76, s[1] == 0xa9, s[2] == 0x14, s[23] == 0x88, s[24] == 0xac {
-            self.init(text: Base58.encodeCheck(version: network.p2pkhVersion, payload: bytes(3..<23)), scriptType: .p2pkh)
+            let text = FastAddressEncoding.base58Check20(version: network.p2pkhVersion, payload: UnsafeRawBufferPointer(rebasing: s[3..<23]))
+            self.init(text: text, scriptType: .p2pkh)
             return
         }
         // P2SH: OP_HASH160 <20> OP_EQUAL
         if n == 23, s[0] == 0xa9, s[1] == 0x14, s[22] == 0x87 {
-            self.init(text: Base58.encodeCheck(version: network.p2shVersion, payload: bytes(2..<22)), scriptType: .p2sh)
+            let text = FastAddressEncoding.base58Check20(version: network.p2shVersion, payload: UnsafeRawBufferPointer(rebasing: s[2..<22]))
+            self.init(text: text, scriptType: .p2sh)
             return
         }
         // Witness programs: OP_0 or OP_1..OP_16, then one direct push of 2..40 bytes.
         if n >= 4, n <= 42, (s[0] == 0 || (0x51...0x60).contains(s[0])), Int(s[1]) == n - 2 {
             let version: UInt8 = s[0] == 0 ? 0 : s[0] - 0x50
-            let program = bytes(2..<n)
-            let hrp = network.bech32HRP
-            if version == 0 {
-                if program.count == 20 {
-                    self.init(text: Bech32.encodeSegwit(hrp: hrp, version: 0, program: program), scriptType: .p2wpkh)
-                    return
-                }
-                if program.count == 32 {
-                    self.init(text: Bech32.encodeSegwit(hrp: hrp, version: 0, program: program), scriptType: .p2wsh)
-                    return
-                }
-                // v0 with another length is unspendable and has no address: fall through to nonstandard.
-            } else {
-                let type: ScriptType
-                if version == 1 && program.count == 32 {
-                    type = .p2tr
-                } else if version == 1 && program == [0x4e, 0x73] {
-                    type = .anchor
-                } else {
-                    type = .witnessUnknown
-                }
-                self.init(text: Bech32.encodeSegwit(hrp: hrp, version: version, program: program), scriptType: type)
+            let program = UnsafeRawBufferPointer(rebasing: s[2..<n])
+            let type: ScriptType?
+            switch (version, program.count) {
+            case (0, 20): type = .p2wpkh
+            case (0, 32): type = .p2wsh
+            case (0, _): type = nil  // v0 with another length is unspendable and has no address
+            case (1, 32): type = .p2tr
+            case (1, 2) where program[0] == 0x4e && program[1] == 0x73: type = .anchor
+            default: type = .witnessUnknown
+            }
+            if let type {
+                self.init(text: FastAddressEncoding.segwit(hrp: network.bech32HRP, version: version, program: program), scriptType: type)
                 return
             }
         }
@@ -93,7 +85,7 @@ public struct ScriptAddress: Hashable, Sendable {
             || (n == 67 && s[0] == 65 && (s[1] == 4 || s[1] == 6 || s[1] == 7) && s[66] == 0xac)
         {
             let key = bytes(1..<(n - 1))
-            let text = Base58.encodeCheck(version: network.p2pkhVersion, payload: Hashing.hash160(key))
+            let text = Hashing.hash160(key).withUnsafeBytes { FastAddressEncoding.base58Check20(version: network.p2pkhVersion, payload: $0) }
             self.init(text: text, scriptType: .p2pk, publicKey: key)
             return
         }

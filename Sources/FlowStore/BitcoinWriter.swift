@@ -50,7 +50,8 @@ public final class BitcoinWriter {
     private var sourceID: Int64 = 0
     private var rowsInBatch = 0
     private var inBatch = false
-    private var waitingInputs: Int64 = 0
+    /// Txids that stored, unresolved inputs spend from: only a transaction in this set can resolve anything.
+    private var waitingTxids = Set<Hash256>()
 
     // Caches valid only while their rows are committed or in the open batch; cleared on rollback.
     private var addressIDs: [String: Int64] = [:]
@@ -59,7 +60,7 @@ public final class BitcoinWriter {
     private var recentOutputs: [OutPoint: Spendable] = [:]
 
     private let insertBlock, findBlock, completeBlock: Statement
-    private let insertTx, findTx, updateTxTotals: Statement
+    private let insertTx, findTx: Statement
     private let insertOutput, insertInput, findOutput: Statement
     private let findWaiting, linkInput, relinkTotals: Statement
     private let findAddress, insertAddress, setPublicKey: Statement
@@ -87,13 +88,10 @@ public final class BitcoinWriter {
         insertTx = try db.prepare("""
             INSERT INTO transactions(txid, block_id, block_index, version, lock_time, size, weight, is_coinbase,
                 input_count, output_count, output_value, known_input_value, unknown_inputs, fee)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, 0, NULL)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
             ON CONFLICT(txid) DO NOTHING
             """)
         findTx = try db.prepare("SELECT id, block_id FROM transactions WHERE txid = ?1")
-        updateTxTotals = try db.prepare("""
-            UPDATE transactions SET known_input_value = ?2, unknown_inputs = ?3, fee = ?4 WHERE id = ?1
-            """)
         insertOutput = try db.prepare("INSERT INTO outputs(tx_id, vout, value, address_id, script_type) VALUES (?1, ?2, ?3, ?4, ?5)")
         insertInput = try db.prepare("""
             INSERT INTO inputs(tx_id, vin, prev_txid, prev_vout, sequence, prev_tx_id, value, address_id)
@@ -112,13 +110,13 @@ public final class BitcoinWriter {
             WHERE id = ?1;
             """)
         findAddress = try db.prepare("SELECT id FROM addresses WHERE address = ?1")
-        insertAddress = try db.prepare("INSERT INTO addresses(address, script_type, public_key) VALUES (?1, ?2, ?3)")
+        insertAddress = try db.prepare("INSERT INTO addresses(address, script_type, public_key) VALUES (?1, ?2, ?3) ON CONFLICT(address) DO NOTHING")
         setPublicKey = try db.prepare("UPDATE addresses SET public_key = ?2 WHERE id = ?1 AND public_key IS NULL")
         setHeight = try db.prepare("UPDATE blocks SET height = ?2 WHERE id = ?1")
         blockByHash = try db.prepare("SELECT id, height, prev_hash FROM blocks WHERE hash = ?1")
         childrenOf = try db.prepare("SELECT id, height, hash FROM blocks WHERE prev_hash = ?1")
 
-        waitingInputs = try db.scalarInt("SELECT count(*) FROM inputs WHERE prev_tx_id IS NULL") ?? 0
+        try loadWaitingTxids()
         try db.transaction {
             let s = try db.prepare("""
                 INSERT INTO sources(path, sha256, format, chain, started_at, status, bytes)
@@ -129,6 +127,12 @@ public final class BitcoinWriter {
             try s.run()
             sourceID = db.lastInsertRowID
         }
+    }
+
+    private func loadWaitingTxids() throws {
+        waitingTxids = Set(try db.prepare("SELECT DISTINCT prev_txid FROM inputs WHERE prev_tx_id IS NULL").rows {
+            Hash256(internalBytes: $0.blob(0).reversed())
+        })
     }
 
     /// True when a complete ingest of the same content (SHA-256) in the same format is already logged.
@@ -193,7 +197,7 @@ public final class BitcoinWriter {
             counts = saved
             addressIDs.removeAll()
             recentOutputs.removeAll()
-            waitingInputs = (try? db.scalarInt("SELECT count(*) FROM inputs WHERE prev_tx_id IS NULL")) ?? 0
+            try? loadWaitingTxids()
             throw error
         }
         if rowsInBatch >= batchRows { try commit() }
@@ -284,14 +288,59 @@ public final class BitcoinWriter {
 
     // MARK: Transactions
 
+    private struct ResolvedInput { var spent: Spendable?; var value: Int64?; var addressID: Int64? }
+
     private func add(transaction tx: BitcoinTransaction, blockRow: Int64?, index: Int?) throws {
         let txidBytes = tx.txid.displayBytes
+        // Look up what each input spends before writing anything, so the transaction row is written once, complete.
+        var resolved: [ResolvedInput] = []
+        resolved.reserveCapacity(tx.inputs.count)
+        var knownValue: Int64 = 0
+        var unknown = 0
+        for (vin, input) in tx.inputs.enumerated() {
+            let outpoint = OutPoint(txid: input.previousTxid, vout: input.previousVout)
+            var spent = recentOutputs[outpoint]
+            if spent == nil {
+                findOutput.reset()
+                findOutput.bind(1, blob: input.previousTxid.displayBytes)
+                findOutput.bind(2, Int64(input.previousVout))
+                if try findOutput.step() {
+                    spent = Spendable(txRow: findOutput.int(0), value: findOutput.int(1), addressID: findOutput.int(2))
+                }
+                findOutput.reset()
+            }
+            var value: Int64? = spent?.value
+            var addressID: Int64? = spent?.addressID
+            if let prevout = input.prevout {
+                if let v = value, v != prevout.valueSats {
+                    throw StoreError(resultCode: 19, message: "input \(vin) of \(tx.txid) states \(prevout.valueSats) sat "
+                                     + "but the output it spends holds \(v) sat", path: source.path)
+                }
+                value = prevout.valueSats
+                if addressID == nil { addressID = try internAddress(prevout.address) }
+            }
+            if let value { knownValue += value } else { unknown += 1 }
+            resolved.append(ResolvedInput(spent: spent, value: value, addressID: addressID))
+        }
+        var fee: Int64?
+        if !tx.inputs.isEmpty && unknown == 0 {
+            fee = knownValue - tx.outputValueSats
+            if let fee, fee < 0 {
+                throw StoreError(resultCode: 19, message: "transaction \(tx.txid) spends \(knownValue) sat but creates "
+                                 + "\(tx.outputValueSats) sat", path: source.path)
+            }
+            if let stated = tx.statedFeeSats, let fee, stated != fee {
+                throw StoreError(resultCode: 19, message: "transaction \(tx.txid): stated fee \(stated) sat, computed \(fee) sat",
+                                 path: source.path)
+            }
+        }
+
         let s = insertTx
         s.reset()
         s.bind(1, blob: txidBytes); s.bind(2, blockRow); s.bind(3, index.map(Int64.init))
         s.bind(4, Int64(tx.version)); s.bind(5, Int64(tx.lockTime)); s.bind(6, tx.size); s.bind(7, tx.weight)
         s.bind(8, Int64(tx.isCoinbase ? 1 : 0)); s.bind(9, tx.inputs.count); s.bind(10, tx.outputs.count)
-        s.bind(11, tx.outputValueSats)
+        s.bind(11, tx.outputValueSats); s.bind(12, knownValue); s.bind(13, unknown); s.bind(14, fee)
         try s.run()
         guard db.changes == 1 else {
             // Already stored (same transaction from another source or block); attach it to this block if it had none.
@@ -324,58 +373,21 @@ public final class BitcoinWriter {
         counts.outputs += tx.outputs.count
         rowsInBatch += tx.outputs.count
 
-        if waitingInputs > 0 { try resolveWaiting(for: tx.txid, txidBytes: txidBytes, outputs: outputRows) }
+        if waitingTxids.contains(tx.txid) { try resolveWaiting(for: tx.txid, txidBytes: txidBytes, outputs: outputRows) }
 
-        var knownValue: Int64 = 0
-        var unknown = 0
         for (vin, input) in tx.inputs.enumerated() {
-            var spent = recentOutputs.removeValue(forKey: OutPoint(txid: input.previousTxid, vout: input.previousVout))
-            if spent == nil {
-                findOutput.reset()
-                findOutput.bind(1, blob: input.previousTxid.displayBytes)
-                findOutput.bind(2, Int64(input.previousVout))
-                if try findOutput.step() {
-                    spent = Spendable(txRow: findOutput.int(0), value: findOutput.int(1), addressID: findOutput.int(2))
-                }
-                findOutput.reset()
-            }
-            var value: Int64? = spent?.value
-            var addressID: Int64? = spent?.addressID
-            if let prevout = input.prevout {
-                if let v = value, v != prevout.valueSats {
-                    throw StoreError(resultCode: 19, message: "input \(vin) of \(tx.txid) states \(prevout.valueSats) sat "
-                                     + "but the output it spends holds \(v) sat", path: source.path)
-                }
-                value = prevout.valueSats
-                if addressID == nil { addressID = try internAddress(prevout.address) }
-            }
+            let r = resolved[vin]
+            if r.spent != nil { recentOutputs.removeValue(forKey: OutPoint(txid: input.previousTxid, vout: input.previousVout)) }
             let i = insertInput
             i.reset()
             i.bind(1, txRow); i.bind(2, vin); i.bind(3, blob: input.previousTxid.displayBytes)
-            i.bind(4, Int64(input.previousVout)); i.bind(5, Int64(input.sequence)); i.bind(6, spent?.txRow)
-            i.bind(7, value); i.bind(8, addressID)
+            i.bind(4, Int64(input.previousVout)); i.bind(5, Int64(input.sequence)); i.bind(6, r.spent?.txRow)
+            i.bind(7, r.value); i.bind(8, r.addressID)
             try i.run()
-            if spent == nil { waitingInputs += 1 }
-            if let value { knownValue += value } else { unknown += 1 }
+            if r.spent == nil { waitingTxids.insert(input.previousTxid) }
         }
         counts.inputs += tx.inputs.count
         rowsInBatch += tx.inputs.count
-
-        if !tx.inputs.isEmpty {
-            let fee: Int64? = unknown == 0 ? knownValue - tx.outputValueSats : nil
-            if let fee, fee < 0 {
-                throw StoreError(resultCode: 19, message: "transaction \(tx.txid) spends \(knownValue) sat but creates "
-                                 + "\(tx.outputValueSats) sat", path: source.path)
-            }
-            if let stated = tx.statedFeeSats, let fee, stated != fee {
-                throw StoreError(resultCode: 19, message: "transaction \(tx.txid): stated fee \(stated) sat, computed \(fee) sat",
-                                 path: source.path)
-            }
-            updateTxTotals.reset()
-            updateTxTotals.bind(1, txRow); updateTxTotals.bind(2, knownValue); updateTxTotals.bind(3, unknown)
-            updateTxTotals.bind(4, fee)
-            try updateTxTotals.run()
-        }
     }
 
     /// Fills in input values and addresses a later source states for a transaction stored without them.
@@ -420,9 +432,9 @@ public final class BitcoinWriter {
             try linkInput.run()
             recentOutputs.removeValue(forKey: OutPoint(txid: txid, vout: UInt32(w.vout)))
             touched.insert(w.tx)
-            waitingInputs -= 1
             counts.lateResolvedInputs += 1
         }
+        if waiting.allSatisfy({ $0.vout < outputs.count }) { waitingTxids.remove(txid) }
         for tx in touched {
             try relinkTotals.bind([.int(tx)])
             try relinkTotals.run()
@@ -432,26 +444,26 @@ public final class BitcoinWriter {
 
     private func internAddress(_ address: ScriptAddress) throws -> Int64 {
         if let id = addressIDs[address.text] { return id }
-        findAddress.reset()
-        findAddress.bind(1, address.text)
+        insertAddress.reset()
+        insertAddress.bind(1, address.text)
+        insertAddress.bind(2, address.scriptType.rawValue)
+        insertAddress.bind(3, blob: address.publicKey)
+        try insertAddress.run()
         let id: Int64
-        if try findAddress.step() {
+        if db.changes == 1 {
+            id = db.lastInsertRowID
+            counts.addresses += 1
+            rowsInBatch += 1
+        } else {
+            findAddress.reset()
+            findAddress.bind(1, address.text)
+            guard try findAddress.step() else { throw StoreError(resultCode: 1, message: "address \(address.text) vanished", path: source.path) }
             id = findAddress.int(0)
             findAddress.reset()
             if let key = address.publicKey {
                 try setPublicKey.bind([.int(id), .blob(key)])
                 try setPublicKey.run()
             }
-        } else {
-            findAddress.reset()
-            insertAddress.reset()
-            insertAddress.bind(1, address.text)
-            insertAddress.bind(2, address.scriptType.rawValue)
-            insertAddress.bind(3, blob: address.publicKey)
-            try insertAddress.run()
-            id = db.lastInsertRowID
-            counts.addresses += 1
-            rowsInBatch += 1
         }
         addressIDs[address.text] = id
         return id

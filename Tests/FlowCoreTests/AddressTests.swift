@@ -1,5 +1,6 @@
 import FlowCore
 import Testing
+import TestSupport
 
 @Suite("Hashes and address encodings")
 struct AddressTests {
@@ -88,5 +89,33 @@ struct AddressTests {
         #expect(h.internalBytes.first == 0x6f)
         #expect(Hash256(internalBytes: h.internalBytes) == h)
         #expect(Hash256(displayHex: "00") == nil)
+    }
+}
+
+@Suite("Fast encoders agree with the reference encoders")
+struct FastEncodingTests {
+    /// Property: for random payloads, the allocation-free encoders used at parse time give exactly the text of
+    /// the straightforward Base58Check and bech32/bech32m encoders.
+    @Test func randomScriptsEncodeIdentically() {
+        var rng = TestSupport.SeededRandom(seed: 42)
+        for _ in 0..<3_000 {
+            var hash = (0..<20).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            if Bool.random(using: &rng) { hash[0] = 0 }  // leading zero bytes become leading '1's
+            if Bool.random(using: &rng) { hash[1] = 0 }
+            for network in [BitcoinNetwork.mainnet, .testnet, .regtest] {
+                let p2pkh = ScriptAddress(script: [0x76, 0xa9, 0x14] + hash + [0x88, 0xac], network: network)
+                #expect(p2pkh.text == Base58.encodeCheck(version: network.p2pkhVersion, payload: hash))
+                let p2sh = ScriptAddress(script: [0xa9, 0x14] + hash + [0x87], network: network)
+                #expect(p2sh.text == Base58.encodeCheck(version: network.p2shVersion, payload: hash))
+            }
+            let length = [2, 20, 32, 40, Int.random(in: 2...40, using: &rng)].randomElement(using: &rng)!
+            let program = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let version = UInt8.random(in: 0...16, using: &rng)
+            if version == 0 && length != 20 && length != 32 { continue }
+            let script = [version == 0 ? 0 : 0x50 + version, UInt8(length)] + program
+            let a = ScriptAddress(script: script, network: .mainnet)
+            #expect(a.text == Bech32.encodeSegwit(hrp: "bc", version: version, program: program))
+            #expect(Bech32.decodeSegwit(hrp: "bc", address: a.text)?.program == program)
+        }
     }
 }

@@ -1,0 +1,31 @@
+// swift-tools-version: 6.1
+// Benchmarks live in their own package so `swift build` / `swift test` of FlowTrace never build the benchmark tool.
+import PackageDescription
+
+let package = Package(
+    name: "FlowTraceBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .target(
+            name: "BenchSupport",
+            dependencies: [
+                .product(name: "FlowCore", package: "main"),
+                .product(name: "FlowStore", package: "main"),
+                .product(name: "FlowIngest", package: "main"),
+            ],
+            path: "Sources/BenchSupport"
+        ),
+        .executableTarget(
+            name: "IngestBenchmarks",
+            dependencies: ["BenchSupport", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/IngestBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(name: "ingest-rate", dependencies: ["BenchSupport"], path: "Sources/ingest-rate"),
+    ],
+    swiftLanguageModes: [.v6]
+)
