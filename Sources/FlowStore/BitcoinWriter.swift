@@ -50,6 +50,13 @@ public final class BitcoinWriter {
     private var sourceID: Int64 = 0
     private var rowsInBatch = 0
     private var inBatch = false
+    /// The first 8 bytes of every stored txid: an outpoint whose txid is absent here cannot be in the store, so the
+    /// SQL lookup is skipped (most inputs of isolated blocks). `nil` for stores too large to hold it in memory.
+    private var storedTxidPrefixes: Set<UInt64>?
+    /// Whether this run dropped the secondary indexes and must rebuild them at ``finish(error:)``.
+    private var deferredIndexes = false
+    /// Stores with fewer transactions than this get the bulk-load treatment (indexes rebuilt in seconds at most).
+    public static let bulkLoadThreshold: Int64 = 2_000_000
     /// Txids that stored, unresolved inputs spend from: only a transaction in this set can resolve anything.
     private var waitingTxids = Set<Hash256>()
 
@@ -117,6 +124,20 @@ public final class BitcoinWriter {
         childrenOf = try db.prepare("SELECT id, height, hash FROM blocks WHERE prev_hash = ?1")
 
         try loadWaitingTxids()
+        let storedTransactions = try db.scalarInt("SELECT count(*) FROM transactions") ?? 0
+        if storedTransactions < 20_000_000 {
+            var prefixes = Set<UInt64>(minimumCapacity: Int(storedTransactions) + 1 << 16)
+            for p in try db.prepare("SELECT txid FROM transactions").rows([], { Hash256(internalBytes: $0.blob(0).reversed()).w0 }) {
+                prefixes.insert(p)
+            }
+            storedTxidPrefixes = prefixes
+        }
+        if storedTransactions < BitcoinWriter.bulkLoadThreshold {
+            try store.dropSecondaryIndexes()
+            deferredIndexes = true
+        }
+        recentOutputs.reserveCapacity(1 << 16)
+        addressIDs.reserveCapacity(1 << 16)
         try db.transaction {
             let s = try db.prepare("""
                 INSERT INTO sources(path, sha256, format, chain, started_at, status, bytes)
@@ -167,6 +188,10 @@ public final class BitcoinWriter {
     /// Commits what is pending and marks the source complete (or failed, with the error that stopped it).
     public func finish(error: String? = nil) throws {
         try commit()
+        if deferredIndexes {
+            try store.createSecondaryIndexes()
+            deferredIndexes = false
+        }
         try db.transaction {
             try writeSourceCounts(status: error == nil ? "complete" : "failed", error: error)
         }
@@ -291,7 +316,6 @@ public final class BitcoinWriter {
     private struct ResolvedInput { var spent: Spendable?; var value: Int64?; var addressID: Int64? }
 
     private func add(transaction tx: BitcoinTransaction, blockRow: Int64?, index: Int?) throws {
-        let txidBytes = tx.txid.displayBytes
         // Look up what each input spends before writing anything, so the transaction row is written once, complete.
         var resolved: [ResolvedInput] = []
         resolved.reserveCapacity(tx.inputs.count)
@@ -300,9 +324,9 @@ public final class BitcoinWriter {
         for (vin, input) in tx.inputs.enumerated() {
             let outpoint = OutPoint(txid: input.previousTxid, vout: input.previousVout)
             var spent = recentOutputs[outpoint]
-            if spent == nil {
+            if spent == nil && storedTxidPrefixes?.contains(input.previousTxid.w0) != false {
                 findOutput.reset()
-                findOutput.bind(1, blob: input.previousTxid.displayBytes)
+                findOutput.bind(1, displayHash: input.previousTxid)
                 findOutput.bind(2, Int64(input.previousVout))
                 if try findOutput.step() {
                     spent = Spendable(txRow: findOutput.int(0), value: findOutput.int(1), addressID: findOutput.int(2))
@@ -337,12 +361,13 @@ public final class BitcoinWriter {
 
         let s = insertTx
         s.reset()
-        s.bind(1, blob: txidBytes); s.bind(2, blockRow); s.bind(3, index.map(Int64.init))
+        s.bind(1, displayHash: tx.txid); s.bind(2, blockRow); s.bind(3, index.map(Int64.init))
         s.bind(4, Int64(tx.version)); s.bind(5, Int64(tx.lockTime)); s.bind(6, tx.size); s.bind(7, tx.weight)
         s.bind(8, Int64(tx.isCoinbase ? 1 : 0)); s.bind(9, tx.inputs.count); s.bind(10, tx.outputs.count)
         s.bind(11, tx.outputValueSats); s.bind(12, knownValue); s.bind(13, unknown); s.bind(14, fee)
         try s.run()
         guard db.changes == 1 else {
+            let txidBytes = tx.txid.displayBytes
             // Already stored (same transaction from another source or block); attach it to this block if it had none.
             counts.transactionsAlreadyStored += 1
             if let blockRow {
@@ -354,6 +379,7 @@ public final class BitcoinWriter {
             return
         }
         let txRow = db.lastInsertRowID
+        storedTxidPrefixes?.insert(tx.txid.w0)
         counts.transactions += 1
         rowsInBatch += 1
 
@@ -373,14 +399,14 @@ public final class BitcoinWriter {
         counts.outputs += tx.outputs.count
         rowsInBatch += tx.outputs.count
 
-        if waitingTxids.contains(tx.txid) { try resolveWaiting(for: tx.txid, txidBytes: txidBytes, outputs: outputRows) }
+        if waitingTxids.contains(tx.txid) { try resolveWaiting(for: tx.txid, txidBytes: tx.txid.displayBytes, outputs: outputRows) }
 
         for (vin, input) in tx.inputs.enumerated() {
             let r = resolved[vin]
             if r.spent != nil { recentOutputs.removeValue(forKey: OutPoint(txid: input.previousTxid, vout: input.previousVout)) }
             let i = insertInput
             i.reset()
-            i.bind(1, txRow); i.bind(2, vin); i.bind(3, blob: input.previousTxid.displayBytes)
+            i.bind(1, txRow); i.bind(2, vin); i.bind(3, displayHash: input.previousTxid)
             i.bind(4, Int64(input.previousVout)); i.bind(5, Int64(input.sequence)); i.bind(6, r.spent?.txRow)
             i.bind(7, r.value); i.bind(8, r.addressID)
             try i.run()

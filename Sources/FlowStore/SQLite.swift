@@ -1,4 +1,5 @@
 import CSQLite
+import FlowCore
 import Foundation
 
 /// SQLite's destructor sentinel meaning "copy the bytes now"; a macro in C, so defined once here.
@@ -132,6 +133,11 @@ public final class Statement {
     public func bind(_ i: Int32, _ v: String?) { if let v { bind(i, v) } else { bindNull(i) } }
     public func bind(_ i: Int32, blob v: [UInt8]) {
         _ = v.withUnsafeBytes { sqlite3_bind_blob(stmt, i, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT) }
+    }
+    /// Binds a hash as its 32 display-order bytes, without allocating.
+    public func bind(_ i: Int32, displayHash h: Hash256) {
+        var words = (h.w3.byteSwapped, h.w2.byteSwapped, h.w1.byteSwapped, h.w0.byteSwapped)
+        withUnsafeBytes(of: &words) { sqlite3_bind_blob(stmt, i, $0.baseAddress, 32, SQLITE_TRANSIENT) }
     }
     public func bind(_ i: Int32, blob v: [UInt8]?) { if let v { bind(i, blob: v) } else { bindNull(i) } }
 

@@ -16,7 +16,7 @@ public final class Store {
         }
         db = try Database(path: path, readOnly: readOnly)
         if !readOnly {
-            try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;")
+            try db.execute("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;")
             try migrate()
         } else {
             try db.execute("PRAGMA cache_size=-262144;")
@@ -55,6 +55,29 @@ public final class Store {
 
     func bumpGeneration() throws {
         try db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+    }
+
+    /// Secondary indexes that queries need but a bulk load does not: a bulk load into a small store drops them
+    /// and rebuilds them once at the end, which is cheaper than maintaining them row by row.
+    static let secondaryIndexes: [(name: String, sql: String)] = [
+        ("outputs_address", "CREATE INDEX IF NOT EXISTS outputs_address ON outputs(address_id)"),
+        ("inputs_spends", "CREATE INDEX IF NOT EXISTS inputs_spends ON inputs(prev_tx_id, prev_vout) WHERE prev_tx_id IS NOT NULL"),
+        ("inputs_address", "CREATE INDEX IF NOT EXISTS inputs_address ON inputs(address_id) WHERE address_id IS NOT NULL"),
+        ("transactions_block", "CREATE INDEX IF NOT EXISTS transactions_block ON transactions(block_id, block_index)"),
+    ]
+
+    /// Creates any missing secondary index.
+    public func createSecondaryIndexes() throws {
+        try db.transaction {
+            for index in Store.secondaryIndexes { try db.execute(index.sql) }
+        }
+    }
+
+    /// Drops the secondary indexes before a bulk load.
+    func dropSecondaryIndexes() throws {
+        try db.transaction {
+            for index in Store.secondaryIndexes { try db.execute("DROP INDEX IF EXISTS \(index.name)") }
+        }
     }
 
     static let schemaSQL = """
@@ -119,8 +142,7 @@ public final class Store {
         unknown_inputs INTEGER NOT NULL,
         fee INTEGER
     );
-    CREATE INDEX transactions_block ON transactions(block_id, block_index);
-    CREATE TABLE outputs(
+        CREATE TABLE outputs(
         tx_id INTEGER NOT NULL,
         vout INTEGER NOT NULL,
         value INTEGER NOT NULL,
@@ -128,8 +150,7 @@ public final class Store {
         script_type INTEGER NOT NULL,
         PRIMARY KEY (tx_id, vout)
     ) WITHOUT ROWID;
-    CREATE INDEX outputs_address ON outputs(address_id);
-    CREATE TABLE inputs(
+        CREATE TABLE inputs(
         tx_id INTEGER NOT NULL,
         vin INTEGER NOT NULL,
         prev_txid BLOB NOT NULL,
@@ -140,8 +161,6 @@ public final class Store {
         address_id INTEGER,
         PRIMARY KEY (tx_id, vin)
     ) WITHOUT ROWID;
-    CREATE INDEX inputs_spends ON inputs(prev_tx_id, prev_vout) WHERE prev_tx_id IS NOT NULL;
     CREATE INDEX inputs_waiting ON inputs(prev_txid) WHERE prev_tx_id IS NULL;
-    CREATE INDEX inputs_address ON inputs(address_id) WHERE address_id IS NOT NULL;
     """
 }

@@ -104,6 +104,29 @@ struct BitcoinStoreTests {
         }
     }
 
+    @Test func separateRunsInReverseOrderResolveEverythingAndKeepTheIndexes() throws {
+        try withTemporaryDirectory { dir in
+            let blocks = try StoreBuilder.rawBlocks(ofBlkFile: Paths.shared("btc/blk-files/blocks-0-438.blk"))
+            let early = dir.appendingPathComponent("early.blk"), late = dir.appendingPathComponent("late.blk")
+            try StoreBuilder.writeBlkFile(Array(blocks[..<220]), to: early)
+            try StoreBuilder.writeBlkFile(Array(blocks[220...]), to: late)
+            let split = try freshStore(dir, "split.sqlite")
+            try StoreBuilder.ingestRaw([late.path], into: split)
+            #expect(try split.stats().unresolvedInputs > 0)
+            #expect(try split.stats().blocksWithoutHeight == 219)
+            try StoreBuilder.ingestRaw([early.path], into: split)
+            let whole = try freshStore(dir, "whole.sqlite")
+            try StoreBuilder.ingestRaw([Paths.shared("btc/blk-files/blocks-0-438.blk")], into: whole)
+            #expect(try split.stats().unresolvedInputs == 0)
+            #expect(try split.stats().blocksWithoutHeight == 0)
+            #expect(try StoreBuilder.dump(split) == StoreBuilder.dump(whole))
+            let indexes = Set(try split.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").rows { $0.text(0) })
+            for index in ["outputs_address", "inputs_spends", "inputs_address", "transactions_block", "inputs_waiting"] {
+                #expect(indexes.contains(index), "\(index)")
+            }
+        }
+    }
+
     @Test func reingestingChangesNothingAndOverlapsAreSkipped() throws {
         try withTemporaryDirectory { dir in
             let store = try freshStore(dir)
