@@ -11,45 +11,43 @@ enum FastAddressEncoding {
     /// Same result as ``Base58/encodeCheck(version:payload:)``; the tests compare the two.
     static func base58Check20(version: UInt8, payload: UnsafeRawBufferPointer) -> String {
         precondition(payload.count == 20)
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 28) { buf in
-            // Left-pad the 25 bytes to 28 so they split into seven 32-bit big-endian limbs.
+        // One scratch area, no captured variables (captured vars are boxed and access-checked at run time):
+        // bytes 0..<28 the left-padded 25-byte number, 28..<56 seven 32-bit limbs, 56..<96 base-58 digits.
+        return withUnsafeTemporaryAllocation(byteCount: 96, alignment: 8) { scratch -> String in
+            let buf = scratch.baseAddress!.assumingMemoryBound(to: UInt8.self)
             buf[0] = 0; buf[1] = 0; buf[2] = 0
             buf[3] = version
             for i in 0..<20 { buf[4 + i] = payload[i] }
-            let digest = SHA256.hash(data: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[3..<24]))
-            let checksum = digest.withUnsafeBytes { SHA256.hash(data: $0) }
-            checksum.withUnsafeBytes { c in for i in 0..<4 { buf[24 + i] = c[i] } }
+            let first = Hashing.digest( UnsafeRawBufferPointer(start: buf + 3, count: 21))
+            first.withUnsafeBytes { f in
+                Hashing.digest( f).withUnsafeBytes { c in for i in 0..<4 { buf[24 + i] = c[i] } }
+            }
             var zeros = 0
             while zeros < 25 && buf[3 + zeros] == 0 { zeros += 1 }
-            var limbs: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0)
-            withUnsafeMutableBytes(of: &limbs) { raw in
-                let l = raw.bindMemory(to: UInt32.self)
-                for i in 0..<7 {
-                    l[i] = UInt32(buf[4 * i]) << 24 | UInt32(buf[4 * i + 1]) << 16 | UInt32(buf[4 * i + 2]) << 8 | UInt32(buf[4 * i + 3])
-                }
+            let limbs = (scratch.baseAddress! + 28).assumingMemoryBound(to: UInt32.self)
+            for i in 0..<7 {
+                limbs[i] = UInt32(buf[4 * i]) << 24 | UInt32(buf[4 * i + 1]) << 16 | UInt32(buf[4 * i + 2]) << 8 | UInt32(buf[4 * i + 3])
             }
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
-                var count = 0
-                withUnsafeMutableBytes(of: &limbs) { raw in
-                    let l = raw.bindMemory(to: UInt32.self)
-                    var start = 0
-                    while start < 7 && l[start] == 0 { start += 1 }
-                    while start < 7 {
-                        var rem: UInt64 = 0
-                        for i in start..<7 {
-                            let cur = rem << 32 | UInt64(l[i])
-                            l[i] = UInt32(cur / 656_356_768)
-                            rem = cur % 656_356_768
-                        }
-                        for _ in 0..<5 { digits[count] = UInt8(rem % 58); rem /= 58; count += 1 }
-                        while start < 7 && l[start] == 0 { start += 1 }
-                    }
+            let digits = buf + 56
+            var count = 0
+            var start = 0
+            while start < 7 && limbs[start] == 0 { start += 1 }
+            while start < 7 {
+                var rem: UInt64 = 0
+                for i in start..<7 {
+                    let cur = rem << 32 | UInt64(limbs[i])
+                    limbs[i] = UInt32(truncatingIfNeeded: cur / 656_356_768)
+                    rem = cur % 656_356_768
                 }
-                while count > 0 && digits[count - 1] == 0 { count -= 1 }
-                let length = zeros + count
-                return String(unsafeUninitializedCapacity: length) { out in
-                    for i in 0..<zeros { out[i] = base58Alphabet[0] }
-                    for i in 0..<count { out[zeros + i] = base58Alphabet[Int(digits[count - 1 - i])] }
+                for _ in 0..<5 { digits[count] = UInt8(truncatingIfNeeded: rem % 58); rem /= 58; count += 1 }
+                while start < 7 && limbs[start] == 0 { start += 1 }
+            }
+            while count > 0 && digits[count - 1] == 0 { count -= 1 }
+            let length = zeros + count
+            return base58Alphabet.withUnsafeBufferPointer { alphabet in
+                String(unsafeUninitializedCapacity: length) { out in
+                    for i in 0..<zeros { out[i] = alphabet[0] }
+                    for i in 0..<count { out[zeros + i] = alphabet[Int(digits[count - 1 - i])] }
                     return length
                 }
             }
@@ -60,12 +58,12 @@ enum FastAddressEncoding {
     ///
     /// Same result as ``Bech32/encodeSegwit(hrp:version:program:)``; the tests compare the two.
     static func segwit(hrp: String, version: UInt8, program: UnsafeRawBufferPointer) -> String {
-        let hrpBytes = hrp.utf8
         let constant: UInt32 = version == 0 ? 1 : 0x2bc8_30a3
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 72) { data in
+        var hrpBytes = hrp.utf8.map { $0 }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 72) { data -> String in
             // data = version, then the program regrouped into 5-bit values.
-            var n = 0
-            data[n] = version; n += 1
+            var n = 1
+            data[0] = version
             var acc: UInt32 = 0, bits = 0
             for b in program {
                 acc = (acc << 8) | UInt32(b)
@@ -73,9 +71,16 @@ enum FastAddressEncoding {
                 while bits >= 5 { bits -= 5; data[n] = UInt8((acc >> UInt32(bits)) & 31); n += 1 }
             }
             if bits > 0 { data[n] = UInt8((acc << UInt32(5 - bits)) & 31); n += 1 }
-
+            // BIP 173 checksum over hrp-high, 0, hrp-low, data, six zeros.
             var chk: UInt32 = 1
-            @inline(__always) func step(_ v: UInt8) {
+            let total = 2 * hrpBytes.count + 1 + n + 6
+            for k in 0..<total {
+                let v: UInt8
+                if k < hrpBytes.count { v = hrpBytes[k] >> 5 }
+                else if k == hrpBytes.count { v = 0 }
+                else if k <= 2 * hrpBytes.count { v = hrpBytes[k - hrpBytes.count - 1] & 31 }
+                else if k < 2 * hrpBytes.count + 1 + n { v = data[k - 2 * hrpBytes.count - 1] }
+                else { v = 0 }
                 let top = chk >> 25
                 chk = (chk & 0x1ff_ffff) << 5 ^ UInt32(v)
                 if top & 1 != 0 { chk ^= 0x3b6a_57b2 }
@@ -84,20 +89,20 @@ enum FastAddressEncoding {
                 if top & 8 != 0 { chk ^= 0x3d42_33dd }
                 if top & 16 != 0 { chk ^= 0x2a14_62b3 }
             }
-            for c in hrpBytes { step(c >> 5) }
-            step(0)
-            for c in hrpBytes { step(c & 31) }
-            for i in 0..<n { step(data[i]) }
-            for _ in 0..<6 { step(0) }
             let mod = chk ^ constant
             let length = hrpBytes.count + 1 + n + 6
-            return String(unsafeUninitializedCapacity: length) { out in
-                var o = 0
-                for c in hrpBytes { out[o] = c; o += 1 }
-                out[o] = UInt8(ascii: "1"); o += 1
-                for i in 0..<n { out[o] = bech32Charset[Int(data[i])]; o += 1 }
-                for i in 0..<6 { out[o] = bech32Charset[Int((mod >> (5 * (5 - UInt32(i)))) & 31)]; o += 1 }
-                return o
+            let used = n
+            return bech32Charset.withUnsafeBufferPointer { charset in
+                hrpBytes.withUnsafeMutableBufferPointer { h in
+                    String(unsafeUninitializedCapacity: length) { out in
+                        var o = 0
+                        for c in h { out[o] = c; o += 1 }
+                        out[o] = UInt8(ascii: "1"); o += 1
+                        for i in 0..<used { out[o] = charset[Int(data[i])]; o += 1 }
+                        for i in 0..<6 { out[o] = charset[Int((mod >> (5 * (5 - UInt32(i)))) & 31)]; o += 1 }
+                        return o
+                    }
+                }
             }
         }
     }

@@ -4,15 +4,23 @@ import Crypto
 public enum Hashing {
     /// SHA-256 of SHA-256 of `bytes`.
     public static func sha256d(_ bytes: UnsafeRawBufferPointer) -> Hash256 {
-        let first = SHA256.hash(data: bytes)
+        let first = Hashing.digest( bytes)
         return first.withUnsafeBytes { inner in
-            SHA256.hash(data: inner).withUnsafeBytes { Hash256(loadingFrom: $0.baseAddress!) }
+            Hashing.digest( inner).withUnsafeBytes { Hash256(loadingFrom: $0.baseAddress!) }
         }
     }
 
     /// SHA-256 of SHA-256 of `bytes`.
     public static func sha256d<C: Collection>(_ bytes: C) -> Hash256 where C.Element == UInt8 {
         Array(bytes).withUnsafeBytes { sha256d($0) }
+    }
+
+    /// SHA-256 of raw bytes through swift-crypto's non-generic buffer path.
+    @inline(__always)
+    static func digest(_ bytes: UnsafeRawBufferPointer) -> SHA256Digest {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: bytes)
+        return hasher.finalize()
     }
 
     /// Plain SHA-256 as bytes.
@@ -38,7 +46,7 @@ public struct DoubleSHA256Hasher {
 
     public mutating func finalize() -> Hash256 {
         inner.finalize().withUnsafeBytes { first in
-            SHA256.hash(data: first).withUnsafeBytes { Hash256(loadingFrom: $0.baseAddress!) }
+            Hashing.digest( first).withUnsafeBytes { Hash256(loadingFrom: $0.baseAddress!) }
         }
     }
 }

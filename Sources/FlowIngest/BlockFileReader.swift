@@ -116,6 +116,64 @@ public struct BlockFileReader: Sequence, IteratorProtocol {
         }
     }
 
+    /// Reads up to `maxBlocks` framed blocks and parses them on all cores, returned in file order.
+    ///
+    /// Parsing is independent per block, so a batch parses in parallel while the caller stores the previous one
+    /// in order. When a block is bad, the blocks before it are returned with the error, and reading stops.
+    /// - Complexity: O(bytes in the batch), spread over the available cores.
+    public mutating func nextBatch(maxBlocks: Int) -> (records: [RawBlockRecord], error: IngestError?) {
+        guard isFramed else {
+            do {
+                guard let one = try nextBlock() else { return ([], nil) }
+                return ([one], nil)
+            } catch let e as IngestError {
+                return ([], e.at(path: path))
+            } catch {
+                return ([], IngestError(.unreadable, "\(error)", path: path))
+            }
+        }
+        var frames: [(index: Int, offset: Int, bytes: [UInt8])] = []
+        var frameError: IngestError?
+        while frames.count < maxBlocks {
+            do {
+                guard let frame = try nextFrame() else { break }
+                frames.append(frame)
+            } catch let e as IngestError {
+                frameError = e.at(path: path)
+                done = true
+                break
+            } catch {
+                frameError = IngestError(.unreadable, "\(error)", path: path)
+                done = true
+                break
+            }
+        }
+        let parser = RawBlockParser(network: network)
+        let path = self.path
+        let results = ParallelMap.map(frames) { frame -> Result<BitcoinBlock, IngestError> in
+            do {
+                return .success(try frame.bytes.withUnsafeBytes { try parser.parseBlock($0, baseOffset: frame.offset) })
+            } catch let e as IngestError {
+                var located = e.at(path: path)
+                located.block = located.block ?? "#\(frame.index)"
+                return .failure(located)
+            } catch {
+                return .failure(IngestError(.unreadable, "\(error)", path: path))
+            }
+        }
+        var records: [RawBlockRecord] = []
+        for (frame, result) in zip(frames, results) {
+            switch result {
+            case .success(let block):
+                records.append(RawBlockRecord(index: frame.index, byteOffset: frame.offset, network: network, block: block))
+            case .failure(let e):
+                done = true
+                return (records, e)
+            }
+        }
+        return (records, frameError)
+    }
+
     /// The next block, or `nil` at the end of the file (or at Bitcoin Core's zero pre-allocation padding).
     public mutating func nextBlock() throws -> RawBlockRecord? {
         guard !done else { return nil }
@@ -134,6 +192,14 @@ public struct BlockFileReader: Sequence, IteratorProtocol {
                 return nil
             }
         }
+        guard let frame = try nextFrame() else { return nil }
+        let block = try frame.bytes.withUnsafeBytes { try parser.parseBlock($0, baseOffset: frame.offset) }
+        return RawBlockRecord(index: frame.index, byteOffset: frame.offset, network: network, block: block)
+    }
+
+    /// The next frame's block bytes (de-obfuscated), its index and file offset; `nil` at the end or the zero padding.
+    private mutating func nextFrame() throws -> (index: Int, offset: Int, bytes: [UInt8])? {
+        guard !done else { return nil }
         let remaining = data.count - offset
         if remaining == 0 { done = true; return nil }
         if remaining < 8 {
@@ -159,10 +225,9 @@ public struct BlockFileReader: Sequence, IteratorProtocol {
             throw IngestError(.truncated, "block frame says \(size) bytes but only \(remaining - 8) remain",
                               byteOffset: start, block: "#\(index)")
         }
-        let block = try bytes(at: start, count: size).withUnsafeBytes { try parser.parseBlock($0, baseOffset: start) }
-        let record = RawBlockRecord(index: index, byteOffset: start, network: network, block: block)
+        let result = (index: index, offset: start, bytes: bytes(at: start, count: size))
         offset = start + size
         index += 1
-        return record
+        return result
     }
 }

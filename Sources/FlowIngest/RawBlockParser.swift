@@ -158,30 +158,35 @@ struct ByteReader {
     func peek(_ i: Int) -> UInt8 { base[position + i] }
     mutating func skip(_ n: Int) { position += n }
 
+    @inline(__always)
     private func need(_ n: Int) throws {
         guard n <= remaining else {
             throw IngestError(.truncated, "input ends after \(remaining) of \(n) needed bytes", byteOffset: fileOffset)
         }
     }
 
+    @inline(__always)
     mutating func u32() throws -> UInt32 {
         try need(4)
         defer { position += 4 }
         return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt32.self))
     }
 
+    @inline(__always)
     mutating func u64() throws -> UInt64 {
         try need(8)
         defer { position += 8 }
         return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt64.self))
     }
 
+    @inline(__always)
     mutating func hash() throws -> Hash256 {
         try need(32)
         defer { position += 32 }
         return Hash256(loadingFrom: base.baseAddress! + position)
     }
 
+    @inline(__always)
     mutating func bytes(_ n: Int) throws -> UnsafeRawBufferPointer {
         try need(n)
         defer { position += n }
@@ -189,6 +194,7 @@ struct ByteReader {
     }
 
     /// CompactSize: < 0xFD in one byte, else 0xFD/0xFE/0xFF followed by a 2/4/8-byte integer.
+    @inline(__always)
     mutating func compactSize() throws -> UInt64 {
         try need(1)
         let first = base[position]

@@ -100,6 +100,23 @@ struct CLITests {
         }
     }
 
+    @Test func aCorruptBlockMidFileKeepsExactlyTheBlocksBeforeIt() throws {
+        try withTemporaryDirectory { dir in
+            var blocks = try StoreBuilder.rawBlocks(ofBlkFile: demoBlk)
+            blocks[300] = Array(blocks[300].prefix(150))
+            let url = dir.appendingPathComponent("blk00000.dat")
+            try StoreBuilder.writeBlkFile(blocks, to: url)
+            let db = dir.appendingPathComponent("s.sqlite").path
+            let run = runCLI(["ingest", "btc-raw", url.path, "--db", db])
+            #expect(run.exitCode == 65)
+            #expect(run.stderr.contains("blk00000.dat") && run.stderr.contains("byte offset") && run.stderr.contains("block #300"),
+                    "\(run.stderr)")
+            let stats = try jsonObject(runCLI(["stats", "--db", db, "--json"]).stdout)
+            #expect(stats["blocks"] as? Int == 300)
+            #expect(stats["maxHeight"] as? Int == 299)
+        }
+    }
+
     @Test func ingestFormatsFromTheCLI() throws {
         try withTemporaryDirectory { dir in
             let db = dir.appendingPathComponent("s.sqlite").path

@@ -149,6 +149,44 @@ struct RawBlockTests {
         }
     }
 
+    @Test func batchesParsedInParallelEqualSequentialReading() throws {
+        for path in Paths.blkFiles {
+            var sequential = try BlockFileReader(path: path)
+            var expected: [BitcoinBlock] = []
+            while let r = try sequential.nextBlock() { expected.append(r.block) }
+            var batched = try BlockFileReader(path: path)
+            var got: [BitcoinBlock] = []
+            while true {
+                let (records, error) = batched.nextBatch(maxBlocks: 17)
+                #expect(error == nil)
+                if records.isEmpty { break }
+                got += records.map(\.block)
+            }
+            #expect(got.map(\.hash) == expected.map(\.hash), "\(path)")
+            #expect(got.map(\.transactions) == expected.map(\.transactions))
+        }
+    }
+
+    @Test func aBadBlockInABatchReturnsTheBlocksBeforeIt() throws {
+        try withTemporaryDirectory { dir in
+            var blocks = try StoreBuilder.rawBlocks(ofBlkFile: Paths.shared("btc/blk-files/blocks-0-438.blk"))
+            blocks[30][81] ^= 0xff  // first transaction's version/marker area: parses wrong or not at all
+            blocks[30] = Array(blocks[30].prefix(100))
+            let url = dir.appendingPathComponent("bad.blk")
+            try StoreBuilder.writeBlkFile(blocks, to: url)
+            var reader = try BlockFileReader(path: url.path)
+            let first = reader.nextBatch(maxBlocks: 20)
+            #expect(first.records.count == 20 && first.error == nil)
+            let second = reader.nextBatch(maxBlocks: 20)
+            #expect(second.records.count == 10)
+            let error = try #require(second.error)
+            #expect(error.block == "#30")
+            #expect(error.path == url.path)
+            #expect(error.byteOffset != nil)
+            #expect(reader.nextBatch(maxBlocks: 20).records.isEmpty)
+        }
+    }
+
     @Test func missingFileIsNamed() {
         let error = #expect(throws: IngestError.self) { try BlockFileReader(path: "/nonexistent/blk00000.dat") }
         #expect(error?.code == .missingFile)

@@ -19,6 +19,17 @@ nonisolated(unsafe) let benchmarks: @Sendable () -> Void = {
         blackHole(result)
     }
 
+    Benchmark("Parse real raw blocks on all cores",
+              configuration: .init(metrics: [.wallClock, .custom("outputs/s", polarity: .prefersLarger, useScalingFactor: false)],
+                                   maxDuration: .seconds(10), maxIterations: 50)) { benchmark in
+        let start = ContinuousClock.now
+        let result = try IngestWork.parseParallel(rawBlocks)
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
+        benchmark.measurement(.custom("outputs/s", polarity: .prefersLarger, useScalingFactor: false),
+                              Int(Double(result.outputs) / seconds))
+        blackHole(result)
+    }
+
     Benchmark("Store real raw blocks",
               configuration: .init(metrics: [.wallClock, .custom("rows/s", polarity: .prefersLarger, useScalingFactor: false)],
                                    maxDuration: .seconds(20), maxIterations: 10)) { benchmark in

@@ -31,6 +31,12 @@ public enum IngestWork {
         return (parsed, outputs)
     }
 
+    /// Parses every block on all cores (what `flowtrace ingest btc-raw` does with blk files). Returns the output count.
+    public static func parseParallel(_ blocks: [[UInt8]]) throws -> (blocks: [BitcoinBlock], outputs: Int) {
+        let parsed = try RawBlockParser(network: .mainnet).parseBlocks(blocks).map { try $0.get() }
+        return (parsed, parsed.reduce(0) { $0 + $1.transactions.reduce(0) { $0 + $1.outputs.count } })
+    }
+
     /// Stores parsed blocks into a fresh store at `path`; returns the rows written.
     public static func store(_ blocks: [BitcoinBlock], at path: String) throws -> Int {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }

@@ -133,8 +133,12 @@ struct IngestBtcRaw: ParsableCommand {
                 var reader = try BlockFileReader(path: path, xorKey: key, defaultNetwork: network)
                 let progress = driver.progress
                 try driver.ingestFile(path, chain: .bitcoin(reader.network)) { writer in
-                    while let record = try reader.nextBlock() {
-                        try writer.add(block: record.block)
+                    // Parse a batch of blocks on all cores, store them in file order, repeat.
+                    while true {
+                        let (records, error) = reader.nextBatch(maxBlocks: 64)
+                        for record in records { try writer.add(block: record.block) }
+                        if let error { throw error }
+                        if records.isEmpty { break }
                     }
                     if let tx = reader.looseTransaction {
                         progress.note("\(path): holds one transaction (\(tx.txid)), stored without a block")
