@@ -57,8 +57,10 @@ public final class BitcoinWriter {
     private var deferredIndexes = false
     /// Stores with fewer transactions than this get the bulk-load treatment (indexes rebuilt in seconds at most).
     public static let bulkLoadThreshold: Int64 = 2_000_000
-    /// Txids that stored, unresolved inputs spend from: only a transaction in this set can resolve anything.
-    private var waitingTxids = Set<Hash256>()
+    /// Stored inputs whose spent output is not stored yet, by the txid they wait for: loaded at start, kept up to
+    /// date, so resolving needs no query (and a bulk load can defer the `inputs_waiting` index).
+    private struct WaitingInput { var txRow: Int64; var vin: Int64; var vout: UInt32; var value: Int64? }
+    private var waiting: [Hash256: [WaitingInput]] = [:]
 
     // Caches valid only while their rows are committed or in the open batch; cleared on rollback.
     private var addressIDs: [String: Int64] = [:]
@@ -69,7 +71,7 @@ public final class BitcoinWriter {
     private let insertBlock, findBlock, completeBlock: Statement
     private let insertTx, findTx: Statement
     private let insertOutput, insertInput, findOutput: Statement
-    private let findWaiting, linkInput, relinkTotals: Statement
+    private let linkInput, relinkTotals: Statement
     private let findAddress, insertAddress, setPublicKey: Statement
     private let setHeight, blockByHash, childrenOf: Statement
 
@@ -108,7 +110,6 @@ public final class BitcoinWriter {
             SELECT o.tx_id, o.value, o.address_id FROM transactions t JOIN outputs o ON o.tx_id = t.id AND o.vout = ?2
             WHERE t.txid = ?1
             """)
-        findWaiting = try db.prepare("SELECT tx_id, vin, prev_vout, value FROM inputs WHERE prev_txid = ?1 AND prev_tx_id IS NULL")
         linkInput = try db.prepare("UPDATE inputs SET prev_tx_id = ?3, value = ?4, address_id = ?5 WHERE tx_id = ?1 AND vin = ?2")
         relinkTotals = try db.prepare("""
             UPDATE transactions SET
@@ -123,7 +124,7 @@ public final class BitcoinWriter {
         blockByHash = try db.prepare("SELECT id, height, prev_hash FROM blocks WHERE hash = ?1")
         childrenOf = try db.prepare("SELECT id, height, hash FROM blocks WHERE prev_hash = ?1")
 
-        try loadWaitingTxids()
+        try loadWaiting()
         let storedTransactions = try db.scalarInt("SELECT count(*) FROM transactions") ?? 0
         if storedTransactions < 20_000_000 {
             var prefixes = Set<UInt64>(minimumCapacity: Int(storedTransactions) + 1 << 16)
@@ -150,10 +151,13 @@ public final class BitcoinWriter {
         }
     }
 
-    private func loadWaitingTxids() throws {
-        waitingTxids = Set(try db.prepare("SELECT DISTINCT prev_txid FROM inputs WHERE prev_tx_id IS NULL").rows {
-            Hash256(internalBytes: $0.blob(0).reversed())
-        })
+    private func loadWaiting() throws {
+        waiting = [:]
+        for w in try db.prepare("SELECT prev_txid, tx_id, vin, prev_vout, value FROM inputs WHERE prev_tx_id IS NULL").rows([], {
+            (Hash256(internalBytes: $0.blob(0).reversed()), WaitingInput(txRow: $0.int(1), vin: $0.int(2), vout: UInt32($0.int(3)), value: $0.optionalInt(4)))
+        }) {
+            waiting[w.0, default: []].append(w.1)
+        }
     }
 
     /// True when a complete ingest of the same content (SHA-256) in the same format is already logged.
@@ -222,7 +226,7 @@ public final class BitcoinWriter {
             counts = saved
             addressIDs.removeAll()
             recentOutputs.removeAll()
-            try? loadWaitingTxids()
+            try? loadWaiting()
             throw error
         }
         if rowsInBatch >= batchRows { try commit() }
@@ -399,7 +403,7 @@ public final class BitcoinWriter {
         counts.outputs += tx.outputs.count
         rowsInBatch += tx.outputs.count
 
-        if waitingTxids.contains(tx.txid) { try resolveWaiting(for: tx.txid, txidBytes: tx.txid.displayBytes, outputs: outputRows) }
+        if let waitingHere = waiting[tx.txid] { try resolveWaiting(waitingHere, for: tx.txid, outputs: outputRows) }
 
         for (vin, input) in tx.inputs.enumerated() {
             let r = resolved[vin]
@@ -410,7 +414,10 @@ public final class BitcoinWriter {
             i.bind(4, Int64(input.previousVout)); i.bind(5, Int64(input.sequence)); i.bind(6, r.spent?.txRow)
             i.bind(7, r.value); i.bind(8, r.addressID)
             try i.run()
-            if r.spent == nil { waitingTxids.insert(input.previousTxid) }
+            if r.spent == nil {
+                waiting[input.previousTxid, default: []].append(
+                    WaitingInput(txRow: txRow, vin: Int64(vin), vout: input.previousVout, value: r.value))
+            }
         }
         counts.inputs += tx.inputs.count
         rowsInBatch += tx.inputs.count
@@ -441,26 +448,23 @@ public final class BitcoinWriter {
     }
 
     /// Links inputs stored earlier that spend outputs of the transaction just added.
-    private func resolveWaiting(for txid: Hash256, txidBytes: [UInt8], outputs: [Spendable]) throws {
-        let waiting = try findWaiting.rows([.blob(txidBytes)]) { s in
-            (tx: s.int(0), vin: s.int(1), vout: Int(s.int(2)), value: s.optionalInt(3))
-        }
-        guard !waiting.isEmpty else { return }
+    private func resolveWaiting(_ inputs: [WaitingInput], for txid: Hash256, outputs: [Spendable]) throws {
         var touched = Set<Int64>()
-        for w in waiting {
-            guard w.vout < outputs.count else { continue }  // spends an output this transaction lacks: stays unresolved
-            let out = outputs[w.vout]
+        var stillWaiting: [WaitingInput] = []
+        for w in inputs {
+            guard Int(w.vout) < outputs.count else { stillWaiting.append(w); continue }  // no such output: stays unresolved
+            let out = outputs[Int(w.vout)]
             if let stated = w.value, stated != out.value {
                 throw StoreError(resultCode: 19, message: "an earlier input states \(stated) sat for \(txid):\(w.vout), "
                                  + "which holds \(out.value) sat", path: source.path)
             }
-            try linkInput.bind([.int(w.tx), .int(w.vin), .int(out.txRow), .int(out.value), .int(out.addressID)])
+            try linkInput.bind([.int(w.txRow), .int(w.vin), .int(out.txRow), .int(out.value), .int(out.addressID)])
             try linkInput.run()
-            recentOutputs.removeValue(forKey: OutPoint(txid: txid, vout: UInt32(w.vout)))
-            touched.insert(w.tx)
+            recentOutputs.removeValue(forKey: OutPoint(txid: txid, vout: w.vout))
+            touched.insert(w.txRow)
             counts.lateResolvedInputs += 1
         }
-        if waiting.allSatisfy({ $0.vout < outputs.count }) { waitingTxids.remove(txid) }
+        waiting[txid] = stillWaiting.isEmpty ? nil : stillWaiting
         for tx in touched {
             try relinkTotals.bind([.int(tx)])
             try relinkTotals.run()

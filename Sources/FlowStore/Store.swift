@@ -64,6 +64,7 @@ public final class Store {
         ("inputs_spends", "CREATE INDEX IF NOT EXISTS inputs_spends ON inputs(prev_tx_id, prev_vout) WHERE prev_tx_id IS NOT NULL"),
         ("inputs_address", "CREATE INDEX IF NOT EXISTS inputs_address ON inputs(address_id) WHERE address_id IS NOT NULL"),
         ("transactions_block", "CREATE INDEX IF NOT EXISTS transactions_block ON transactions(block_id, block_index)"),
+        ("inputs_waiting", "CREATE INDEX IF NOT EXISTS inputs_waiting ON inputs(prev_txid) WHERE prev_tx_id IS NULL"),
     ]
 
     /// Creates any missing secondary index.
@@ -161,6 +162,5 @@ public final class Store {
         address_id INTEGER,
         PRIMARY KEY (tx_id, vin)
     ) WITHOUT ROWID;
-    CREATE INDEX inputs_waiting ON inputs(prev_txid) WHERE prev_tx_id IS NULL;
     """
 }

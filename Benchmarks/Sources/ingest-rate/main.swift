@@ -15,6 +15,19 @@ if CommandLine.arguments.count > 2 && CommandLine.arguments[2] == "parse-only" {
     print(String(format: "flowtrace parse: best %.0f outputs/s", best))
     exit(0)
 }
+if CommandLine.arguments.count > 2 && CommandLine.arguments[2] == "store-only" {
+    // For profiling the store alone.
+    let parsed = try IngestWork.parse(raw).blocks
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("flowtrace-ingest-rate.sqlite").path
+    var best = 0.0
+    for _ in 0..<runs {
+        let t = Date()
+        let rows = try IngestWork.store(parsed, at: path)
+        best = max(best, Double(rows) / Date().timeIntervalSince(t))
+    }
+    print(String(format: "flowtrace store: best %.0f rows/s", best))
+    exit(0)
+}
 var bestParse = 0.0, bestParallel = 0.0, bestStore = 0.0
 var outputs = 0, rows = 0
 let path = FileManager.default.temporaryDirectory.appendingPathComponent("flowtrace-ingest-rate.sqlite").path
