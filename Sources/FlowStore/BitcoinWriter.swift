@@ -505,6 +505,15 @@ public final class BitcoinWriter {
     /// and propagates it along stored prev-hash links in both directions.
     private func deriveHeight(blockRow: Int64, block: BitcoinBlock) throws {
         var height: Int64? = block.height.map(Int64.init)
+        if let stated = height {
+            try blockByHash.bind([.blob(block.header.previousHash.displayBytes)])
+            let parentHeight = try blockByHash.step() ? blockByHash.optionalInt(1) : nil
+            blockByHash.reset()
+            if let p = parentHeight, p + 1 != stated {
+                throw StoreError(resultCode: 19, message: "block \(block.hash) is stated at height \(stated) but its stored parent is at \(p)",
+                                 path: source.path)
+            }
+        }
         if height == nil, block.hash == network.genesisHash { height = 0 }
         if height == nil {
             try blockByHash.bind([.blob(block.header.previousHash.displayBytes)])

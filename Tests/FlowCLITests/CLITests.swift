@@ -216,3 +216,78 @@ struct BinaryTests {
         }
     }
 }
+
+@Suite("flowtrace CLI, more inputs")
+struct MoreInputTests {
+    @Test func aFileOfAnotherFormatIsRejectedWithExit65() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("s.sqlite").path
+            let json = Paths.shared("btc/bitcoin-core-rpc/block_1/expected_blocks.json")
+            let run = runCLI(["ingest", "btc-raw", json, "--db", db])
+            #expect(run.exitCode == 65)
+            #expect(run.stderr.contains("expected_blocks.json"))
+            let text = dir.appendingPathComponent("notes.txt")
+            try "hello".write(to: text, atomically: true, encoding: .utf8)
+            let tiny = runCLI(["ingest", "btc-raw", text.path, "--db", db])
+            #expect(tiny.exitCode == 65)
+            #expect(tiny.stderr.contains("bad-magic"))
+            #expect(try jsonObject(runCLI(["stats", "--db", db, "--json"]).stdout)["blocks"] as? Int == 0)
+        }
+    }
+
+    @Test func heightHintForAnIsolatedPreBIP34Block() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("s.sqlite").path
+            let file = Paths.shared("btc/raw-blocks/block-169482.raw")
+            #expect(runCLI(["ingest", "btc-raw", file, "--db", db, "--quiet"]).exitCode == 0)
+            #expect(try jsonObject(runCLI(["stats", "--db", db, "--json"]).stdout)["blocksWithoutHeight"] as? Int == 1)
+
+            let db2 = dir.appendingPathComponent("s2.sqlite").path
+            #expect(runCLI(["ingest", "btc-raw", file, "--height", "169482", "--db", db2, "--quiet"]).exitCode == 0)
+            let stats = try jsonObject(runCLI(["stats", "--db", db2, "--json"]).stdout)
+            #expect(stats["maxHeight"] as? Int == 169_482)
+            // A hint that contradicts the coinbase's BIP 34 height is refused.
+            let wrong = runCLI(["ingest", "btc-raw", Paths.shared("btc/raw-blocks/block-363703.raw"), "--height", "5", "--db", db2])
+            #expect(wrong.exitCode == 65)
+            #expect(wrong.stderr.contains("BIP 34"))
+            #expect(runCLI(["ingest", "btc-raw", Paths.fixture("btc/blk/blocks-0-438.blk"), "--height", "5", "--db", db2]).exitCode == 64)
+        }
+    }
+
+    /// `getblock <hash> 3` adds each input's prevout: built here from the real block-170 data by adding the fields
+    /// Bitcoin Core 28 writes, so the fee is known without the spent transaction.
+    @Test func getblockVerbosity3PrevoutsGiveTheFee() throws {
+        try withTemporaryDirectory { dir in
+            let esplora = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Paths.fixture("btc/esplora/block-170-txs.json")))) as! [[String: Any]]
+            let spend = esplora[1]
+            let vin = (spend["vin"] as! [[String: Any]])[0]
+            let prevout = vin["prevout"] as! [String: Any]
+            let voutJSON = (spend["vout"] as! [[String: Any]]).enumerated().map { n, o in
+                """
+                {"value": \(String(format: "%d.%08d", (o["value"] as! Int) / 100_000_000, (o["value"] as! Int) % 100_000_000)), "n": \(n), "scriptPubKey": {"hex": "\(o["scriptpubkey"] as! String)", "type": "pubkey"}}
+                """
+            }.joined(separator: ",")
+            let reply = """
+                {"result": {"txid": "\(spend["txid"] as! String)", "hash": "\(spend["txid"] as! String)", "version": 1, "size": \(spend["size"] as! Int),
+                 "vsize": \(spend["size"] as! Int), "weight": \(spend["weight"] as! Int), "locktime": 0, "fee": 0.00000000,
+                 "vin": [{"txid": "\(vin["txid"] as! String)", "vout": 0, "scriptSig": {"asm": "", "hex": "\(vin["scriptsig"] as! String)"},
+                          "prevout": {"generated": true, "height": 9, "value": 50.00000000,
+                                      "scriptPubKey": {"hex": "\(prevout["scriptpubkey"] as! String)", "type": "pubkey"}},
+                          "sequence": 4294967295}],
+                 "vout": [\(voutJSON)], "blockhash": "00000000d1145790a8694403d4063f323d499e655c83426834d4ce2f8dd4a2ee", "blocktime": 1231731025},
+                 "error": null, "id": 3}
+                """
+            let file = dir.appendingPathComponent("getrawtransaction-v3.json")
+            try reply.write(to: file, atomically: true, encoding: .utf8)
+            let db = dir.appendingPathComponent("s.sqlite").path
+            let run = runCLI(["ingest", "btc-rpc-json", file.path, "--db", db])
+            #expect(run.exitCode == 0, "\(run.stderr)")
+            let tx = try jsonObject(runCLI(["tx", spend["txid"] as! String, "--db", db, "--json"]).stdout)
+            #expect(tx["fee"] as? String == "0")
+            let inputs = try #require(tx["inputs"] as? [[String: Any]])
+            #expect(inputs[0]["value"] as? String == "5000000000")
+            #expect(inputs[0]["address"] as? String == "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S")
+            #expect(inputs[0]["resolved"] as? Bool == false)
+        }
+    }
+}

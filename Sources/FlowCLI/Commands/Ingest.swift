@@ -121,8 +121,17 @@ struct IngestBtcRaw: ParsableCommand {
     @Option(help: "Network of unframed single-block files: mainnet, testnet, testnet4, signet, regtest.")
     var network: BitcoinNetwork = .mainnet
 
+    @Option(help: ArgumentHelp(
+        "Height of the block in a single-block file, when nothing else can tell it (a pre-BIP 34 block with no stored neighbour).",
+        discussion: "Checked against the BIP 34 height and the stored neighbours when they state one."))
+    var height: Int?
+
     @Argument(help: "Block files.")
     var files: [String]
+
+    func validate() throws {
+        if height != nil && files.count != 1 { throw ValidationError("--height applies to exactly one single-block file") }
+    }
 
     func run() throws {
         try withExitCodes {
@@ -133,10 +142,22 @@ struct IngestBtcRaw: ParsableCommand {
                 var reader = try BlockFileReader(path: path, xorKey: key, defaultNetwork: network)
                 let progress = driver.progress
                 try driver.ingestFile(path, chain: .bitcoin(reader.network)) { writer in
+                    if let height, reader.isFramed {
+                        throw CLIFailure(message: "--height applies to a single-block file; \(path) is a blk file", exitCode: 64)
+                    }
                     // Parse a batch of blocks on all cores, store them in file order, repeat.
                     while true {
                         let (records, error) = reader.nextBatch(maxBlocks: 64)
-                        for record in records { try writer.add(block: record.block) }
+                        for var record in records {
+                            if let height {
+                                if let stated = record.block.transactions.first?.bip34Height, record.block.header.version >= 2, stated != height {
+                                    throw IngestError(.inconsistent, "--height \(height) contradicts the BIP 34 height \(stated) in the coinbase",
+                                                      path: path)
+                                }
+                                record.block.height = height
+                            }
+                            try writer.add(block: record.block)
+                        }
                         if let error { throw error }
                         if records.isEmpty { break }
                     }
