@@ -9,8 +9,13 @@ public enum Paths {
     /// `Fixtures/` in the project.
     public static let fixtures = root.appendingPathComponent("Fixtures")
 
-    /// `../shared/data/` next to the project: real chain data with provenance.
-    public static let sharedData = root.deletingLastPathComponent().appendingPathComponent("shared/data")
+    /// `../shared/data/` next to the project (real chain data with provenance), or `$FLOWTRACE_SHARED_DATA`.
+    public static let sharedData: URL = {
+        if let override = ProcessInfo.processInfo.environment["FLOWTRACE_SHARED_DATA"], !override.isEmpty {
+            return URL(fileURLWithPath: override)
+        }
+        return root.deletingLastPathComponent().appendingPathComponent("shared/data")
+    }()
 
     public static func shared(_ relative: String) -> String { sharedData.appendingPathComponent(relative).path }
     public static func fixture(_ relative: String) -> String { fixtures.appendingPathComponent(relative).path }
