@@ -37,21 +37,8 @@ struct IngestBtcRPCJSON: ParsableCommand {
     @Argument(help: "Reply files (.json).") var files: [String]
 
     func run() throws {
-        try withExitCodes {
-            var driver = try IngestDriver(options: options, format: "btc-rpc-json")
-            defer { driver.finish() }
-            let decoder = BitcoinRPCDecoder(network: net.network)
-            for path in files {
-                let progress = driver.progress
-                try driver.ingestFile(path, chain: .bitcoin(net.network)) { writer in
-                    let records: [BitcoinRecord]
-                    do { records = try decoder.records(from: try JSONFile.read(path: path)) } catch let e as IngestError { throw e.at(path: path) }
-                    for r in records {
-                        if let what = try writer.add(record: r) { progress.note("\(path): holds \(what); no block data to store") }
-                    }
-                }
-            }
-        }
+        let decoder = BitcoinRPCDecoder(network: net.network)
+        try ingestJSONDocuments(files, format: "btc-rpc-json", options: options, network: net.network) { try decoder.records(from: $0) }
     }
 }
 
@@ -95,15 +82,24 @@ struct IngestEsplora: ParsableCommand {
     @Argument(help: "Reply files (.json).") var files: [String]
 
     func run() throws {
-        try withExitCodes {
-            var driver = try IngestDriver(options: options, format: "esplora-json")
-            defer { driver.finish() }
-            let decoder = EsploraDecoder(network: net.network)
-            for path in files {
-                try driver.ingestFile(path, chain: .bitcoin(net.network)) { writer in
-                    let records: [BitcoinRecord]
-                    do { records = try decoder.records(from: try JSONFile.read(path: path)) } catch let e as IngestError { throw e.at(path: path) }
-                    for r in records { _ = try writer.add(record: r) }
+        let decoder = EsploraDecoder(network: net.network)
+        try ingestJSONDocuments(files, format: "esplora-json", options: options, network: net.network) { try decoder.records(from: $0) }
+    }
+}
+
+/// Ingests files that each hold one JSON document of Bitcoin records (node replies, explorer replies).
+func ingestJSONDocuments(_ files: [String], format: String, options: IngestOptions, network: BitcoinNetwork,
+                         decode: (JSONValue) throws -> [BitcoinRecord]) throws {
+    try withExitCodes {
+        var driver = try IngestDriver(options: options, format: format)
+        defer { driver.finish() }
+        for path in files {
+            let progress = driver.progress
+            try driver.ingestFile(path, chain: .bitcoin(network)) { writer in
+                let records: [BitcoinRecord]
+                do { records = try decode(try JSONFile.read(path: path)) } catch let e as IngestError { throw e.at(path: path) }
+                for r in records {
+                    if let what = try writer.add(record: r) { progress.note("\(path): holds \(what); no block data to store") }
                 }
             }
         }
