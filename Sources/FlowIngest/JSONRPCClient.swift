@@ -40,6 +40,9 @@ public final class JSONRPCClient: @unchecked Sendable {
     public let url: URL
     private let authorization: String?
     private let session: URLSession
+    /// Answers HTTP authentication challenges by cancelling them: credentials go preemptively in the header, so a
+    /// challenge means they were refused (and unanswered, Foundation's URLSession would wait for them forever).
+    private let challengeRefuser = ChallengeRefuser()
     public var retries = 6
     public var initialBackoff: TimeInterval = 0.25
     private var nextID = 0
@@ -62,7 +65,7 @@ public final class JSONRPCClient: @unchecked Sendable {
         authorization = credentials.map { "Basic " + Data($0.utf8).base64EncodedString() }
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = timeout
-        session = URLSession(configuration: config)
+        session = URLSession(configuration: config, delegate: challengeRefuser, delegateQueue: nil)
     }
 
     /// The endpoint without credentials, for logs and the ingest log.
@@ -138,6 +141,9 @@ public final class JSONRPCClient: @unchecked Sendable {
         }.resume()
         done.wait()
         let (data, status, error) = box.get()
+        if challengeRefuser.takeChallenged() {
+            throw IngestError(.rpcFailure, "the node refused the credentials (HTTP 401)", path: displayURL)
+        }
         if let error { throw Transient(message: "\(error.localizedDescription)") }
         guard let status else { throw Transient(message: "no HTTP response") }
         if status == 401 || status == 403 {
@@ -174,6 +180,25 @@ public final class JSONRPCClient: @unchecked Sendable {
         retries = 0
         defer { retries = saved }
         return try call(method)
+    }
+}
+
+private final class ChallengeRefuser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    private let lock = NSLock()
+    private var challenged = false
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+                    completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
+        lock.withLock { challenged = true }
+        completionHandler(.cancelAuthenticationChallenge, nil)
+    }
+
+    /// Whether a challenge came since the last call.
+    func takeChallenged() -> Bool {
+        lock.withLock {
+            defer { challenged = false }
+            return challenged
+        }
     }
 }
 

@@ -10,13 +10,14 @@ final class RegtestNode {
     let dataDir: URL
     let port: Int
     let process = Process()
-    let rpc: JSONRPCClient
+    var rpc: JSONRPCClient!
 
     static var binary: String? {
         ["/usr/bin/litecoind", "/usr/local/bin/litecoind"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    init() throws {
+    /// - Parameter cookie: authenticate with the `.cookie` file the node writes instead of a user and password.
+    init(cookie: Bool = false) throws {
         guard let binary = RegtestNode.binary else { throw IngestError(.missingFile, "litecoind is not installed") }
         dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("flowtrace-regtest-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
@@ -26,14 +27,22 @@ final class RegtestNode {
         // in Bitcoin's serialisation.
         process.arguments = ["-regtest", "-datadir=\(dataDir.path)", "-server=1", "-listen=0", "-connect=0", "-dnsseed=0",
                              "-discover=0", "-upnp=0", "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", "-rpcport=\(port)",
-                             "-rpcuser=u", "-rpcpassword=p", "-fallbackfee=0.0002", "-printtoconsole=0",
-                             "-vbparams=mweb:4000000000:4000000001"]
+                             "-fallbackfee=0.0002", "-printtoconsole=0",
+                             "-vbparams=mweb:4000000000:4000000001"] + (cookie ? [] : ["-rpcuser=u", "-rpcpassword=p"])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        rpc = try JSONRPCClient(url: URL(string: "http://127.0.0.1:\(port)/")!, user: "u", password: "p")
+        if cookie {
+            let deadline = Date().addingTimeInterval(60)
+            while !FileManager.default.fileExists(atPath: cookiePath) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            rpc = try JSONRPCClient(url: URL(string: "http://127.0.0.1:\(port)/")!, cookieFile: cookiePath)
+        } else {
+            rpc = try JSONRPCClient(url: URL(string: "http://127.0.0.1:\(port)/")!, user: "u", password: "p")
+        }
         try rpc.waitUntilReady(timeout: 60)
     }
+
+    var cookiePath: String { dataDir.appendingPathComponent("regtest/.cookie").path }
 
     deinit { stop() }
 
@@ -139,6 +148,24 @@ struct NodeIngestTests {
             let third = runCLI(args)
             #expect(third.exitCode == 0)
             #expect(third.stderr.contains("nothing to ingest"), "\(third.stderr)")
+        }
+    }
+
+    @Test func cookieAuthentication() throws {
+        let node = try RegtestNode(cookie: true)
+        defer { node.stop() }
+        _ = try node.rpc.call("createwallet", [.string("w")])
+        let address = try #require(try node.rpc.call("getnewaddress").stringValue)
+        _ = try node.rpc.call("generatetoaddress", [.number("3"), .string(address)])
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("c.sqlite").path
+            let run = runCLI(["ingest", "btc-node", "--rpc-url", "http://127.0.0.1:\(node.port)", "--rpc-cookie", node.cookiePath, "--db", db])
+            #expect(run.exitCode == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("ingested 4 blocks"))
+            let refused = runCLI(["ingest", "btc-node", "--rpc-url", "http://127.0.0.1:\(node.port)", "--rpc-user", "x",
+                                  "--rpc-password", "wrong", "--db", db])
+            #expect(refused.exitCode == 65)
+            #expect(refused.stderr.contains("refused the credentials"))
         }
     }
 
