@@ -137,7 +137,7 @@ public final class Statement {
     /// Binds a hash as its 32 display-order bytes, without allocating.
     public func bind(_ i: Int32, displayHash h: Hash256) {
         var words = (h.w3.byteSwapped, h.w2.byteSwapped, h.w1.byteSwapped, h.w0.byteSwapped)
-        withUnsafeBytes(of: &words) { sqlite3_bind_blob(stmt, i, $0.baseAddress, 32, SQLITE_TRANSIENT) }
+        _ = withUnsafeBytes(of: &words) { sqlite3_bind_blob(stmt, i, $0.baseAddress, 32, SQLITE_TRANSIENT) }
     }
     public func bind(_ i: Int32, blob v: [UInt8]?) { if let v { bind(i, blob: v) } else { bindNull(i) } }
 

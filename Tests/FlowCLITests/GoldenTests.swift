@@ -6,7 +6,7 @@ import TestSupport
 @Suite("Golden outputs per ingest format")
 struct GoldenTests {
     private func ingestAndShow(_ format: String, _ files: [String], txid: String, extra: [String] = []) throws -> String {
-        try withTemporaryDirectory { dir in
+        withTemporaryDirectory { dir in
             let db = dir.appendingPathComponent("g.sqlite").path
             let ingest = runCLI(["ingest", format] + files + ["--db", db, "--quiet"] + extra)
             #expect(ingest.exitCode == 0, "\(ingest.stderr)")

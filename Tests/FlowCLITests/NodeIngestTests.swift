@@ -157,7 +157,7 @@ struct NodeIngestTests {
         _ = try node.rpc.call("createwallet", [.string("w")])
         let address = try #require(try node.rpc.call("getnewaddress").stringValue)
         _ = try node.rpc.call("generatetoaddress", [.number("3"), .string(address)])
-        try withTemporaryDirectory { dir in
+        withTemporaryDirectory { dir in
             let db = dir.appendingPathComponent("c.sqlite").path
             let run = runCLI(["ingest", "btc-node", "--rpc-url", "http://127.0.0.1:\(node.port)", "--rpc-cookie", node.cookiePath, "--db", db])
             #expect(run.exitCode == 0, "\(run.stderr)")

@@ -184,7 +184,7 @@ struct BitcoinStoreTests {
                 }
             }
             try w2.finish()
-            for txid in try etl.db.prepare("SELECT lower(hex(txid)) FROM transactions").rows { $0.text(0) } {
+            for txid in try etl.db.prepare("SELECT lower(hex(txid)) FROM transactions").rows([], { $0.text(0) }) {
                 let h = Hash256(displayHex: txid)!
                 let a = try #require(try etl.transaction(txid: h))
                 let b = try #require(try rpc.transaction(txid: h))

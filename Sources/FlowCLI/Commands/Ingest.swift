@@ -142,7 +142,7 @@ struct IngestBtcRaw: ParsableCommand {
                 var reader = try BlockFileReader(path: path, xorKey: key, defaultNetwork: network)
                 let progress = driver.progress
                 try driver.ingestFile(path, chain: .bitcoin(reader.network)) { writer in
-                    if let height, reader.isFramed {
+                    if height != nil, reader.isFramed {
                         throw CLIFailure(message: "--height applies to a single-block file; \(path) is a blk file", exitCode: 64)
                     }
                     // Parse a batch of blocks on all cores, store them in file order, repeat.
