@@ -11,43 +11,43 @@ enum FastAddressEncoding {
     /// Same result as ``Base58/encodeCheck(version:payload:)``; the tests compare the two.
     static func base58Check20(version: UInt8, payload: UnsafeRawBufferPointer) -> String {
         precondition(payload.count == 20)
-        // One scratch area, no captured variables (captured vars are boxed and access-checked at run time):
-        // bytes 0..<28 the left-padded 25-byte number, 28..<56 seven 32-bit limbs, 56..<96 base-58 digits.
-        return withUnsafeTemporaryAllocation(byteCount: 96, alignment: 8) { scratch -> String in
-            let buf = scratch.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        // Scratch: bytes 0..<28 the left-padded 25-byte number, 28..<68 base-58 digits; seven 32-bit limbs apart.
+        // Nothing mutable is captured across closures (captured vars are boxed and access-checked at run time).
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 68) { buf -> String in
             buf[0] = 0; buf[1] = 0; buf[2] = 0
             buf[3] = version
             for i in 0..<20 { buf[4 + i] = payload[i] }
-            let first = Hashing.digest( UnsafeRawBufferPointer(start: buf + 3, count: 21))
+            let first = Hashing.digest(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buf)[3..<24]))
             first.withUnsafeBytes { f in
-                Hashing.digest( f).withUnsafeBytes { c in for i in 0..<4 { buf[24 + i] = c[i] } }
+                Hashing.digest(f).withUnsafeBytes { c in for i in 0..<4 { buf[24 + i] = c[i] } }
             }
             var zeros = 0
             while zeros < 25 && buf[3 + zeros] == 0 { zeros += 1 }
-            let limbs = (scratch.baseAddress! + 28).assumingMemoryBound(to: UInt32.self)
-            for i in 0..<7 {
-                limbs[i] = UInt32(buf[4 * i]) << 24 | UInt32(buf[4 * i + 1]) << 16 | UInt32(buf[4 * i + 2]) << 8 | UInt32(buf[4 * i + 3])
-            }
-            let digits = buf + 56
-            var count = 0
-            var start = 0
-            while start < 7 && limbs[start] == 0 { start += 1 }
-            while start < 7 {
-                var rem: UInt64 = 0
-                for i in start..<7 {
-                    let cur = rem << 32 | UInt64(limbs[i])
-                    limbs[i] = UInt32(truncatingIfNeeded: cur / 656_356_768)
-                    rem = cur % 656_356_768
+            let count = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 7) { limbs -> Int in
+                for i in 0..<7 {
+                    limbs[i] = UInt32(buf[4 * i]) << 24 | UInt32(buf[4 * i + 1]) << 16 | UInt32(buf[4 * i + 2]) << 8 | UInt32(buf[4 * i + 3])
                 }
-                for _ in 0..<5 { digits[count] = UInt8(truncatingIfNeeded: rem % 58); rem /= 58; count += 1 }
+                var count = 0
+                var start = 0
                 while start < 7 && limbs[start] == 0 { start += 1 }
+                while start < 7 {
+                    var rem: UInt64 = 0
+                    for i in start..<7 {
+                        let cur = rem << 32 | UInt64(limbs[i])
+                        limbs[i] = UInt32(truncatingIfNeeded: cur / 656_356_768)
+                        rem = cur % 656_356_768
+                    }
+                    for _ in 0..<5 { buf[28 + count] = UInt8(truncatingIfNeeded: rem % 58); rem /= 58; count += 1 }
+                    while start < 7 && limbs[start] == 0 { start += 1 }
+                }
+                while count > 0 && buf[28 + count - 1] == 0 { count -= 1 }
+                return count
             }
-            while count > 0 && digits[count - 1] == 0 { count -= 1 }
             let length = zeros + count
             return base58Alphabet.withUnsafeBufferPointer { alphabet in
                 String(unsafeUninitializedCapacity: length) { out in
                     for i in 0..<zeros { out[i] = alphabet[0] }
-                    for i in 0..<count { out[zeros + i] = alphabet[Int(digits[count - 1 - i])] }
+                    for i in 0..<count { out[zeros + i] = alphabet[Int(buf[28 + count - 1 - i])] }
                     return length
                 }
             }

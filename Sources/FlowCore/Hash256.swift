@@ -21,12 +21,14 @@ public struct Hash256: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.init(w0: words[0], w1: words[1], w2: words[2], w3: words[3])
     }
 
-    /// Creates a hash from 32 bytes at `pointer`, in internal order.
-    public init(loadingFrom pointer: UnsafeRawPointer) {
-        w0 = UInt64(littleEndian: pointer.loadUnaligned(as: UInt64.self))
-        w1 = UInt64(littleEndian: pointer.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-        w2 = UInt64(littleEndian: pointer.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
-        w3 = UInt64(littleEndian: pointer.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+    /// Creates a hash from the 32 bytes at `offset` in `buffer`, in internal order.
+    /// - Precondition: `offset + 32 <= buffer.count`.
+    public init(loading buffer: UnsafeRawBufferPointer, at offset: Int = 0) {
+        precondition(offset + 32 <= buffer.count, "Hash256 needs 32 bytes")
+        w0 = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        w1 = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+        w2 = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset + 16, as: UInt64.self))
+        w3 = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset + 24, as: UInt64.self))
     }
 
     /// Parses the usual byte-reversed display hex (64 hex digits).

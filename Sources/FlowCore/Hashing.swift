@@ -4,9 +4,9 @@ import Crypto
 public enum Hashing {
     /// SHA-256 of SHA-256 of `bytes`.
     public static func sha256d(_ bytes: UnsafeRawBufferPointer) -> Hash256 {
-        let first = Hashing.digest( bytes)
+        let first = Hashing.digest(bytes)
         return first.withUnsafeBytes { inner in
-            Hashing.digest( inner).withUnsafeBytes { Hash256(loadingFrom: $0.baseAddress!) }
+            Hashing.digest(inner).withUnsafeBytes { Hash256(loading: $0) }
         }
     }
 
@@ -46,7 +46,7 @@ public struct DoubleSHA256Hasher {
 
     public mutating func finalize() -> Hash256 {
         inner.finalize().withUnsafeBytes { first in
-            Hashing.digest( first).withUnsafeBytes { Hash256(loadingFrom: $0.baseAddress!) }
+            Hashing.digest(first).withUnsafeBytes { Hash256(loading: $0) }
         }
     }
 }

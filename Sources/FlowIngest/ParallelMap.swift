@@ -28,7 +28,13 @@ private final class ResultSlots<R>: @unchecked Sendable {
     private let lock = NSLock()
     init(count: Int) { storage = Array(repeating: nil, count: count) }
     func set(_ i: Int, _ value: R) { lock.withLock { storage[i] = value } }
-    func values() -> [R] { lock.withLock { storage.map { $0! } } }
+    func values() -> [R] {
+        lock.withLock {
+            let filled = storage.compactMap { $0 }
+            precondition(filled.count == storage.count, "every slot is written before the workers return")
+            return filled
+        }
+    }
 }
 
 extension RawBlockParser {

@@ -183,7 +183,7 @@ struct ByteReader {
     mutating func hash() throws -> Hash256 {
         try need(32)
         defer { position += 32 }
-        return Hash256(loadingFrom: base.baseAddress! + position)
+        return Hash256(loading: base, at: position)
     }
 
     @inline(__always)

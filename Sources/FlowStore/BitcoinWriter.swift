@@ -80,8 +80,9 @@ public final class BitcoinWriter {
         self.store = store
         self.source = source
         chain = source.chain.identifier
-        guard case .bitcoin(let net) = source.chain else { preconditionFailure("BitcoinWriter needs a Bitcoin chain") }
-        network = net
+        switch source.chain {
+        case .bitcoin(let net): network = net
+        }
         let db = store.db
         insertBlock = try db.prepare("""
             INSERT INTO blocks(hash, chain, height, prev_hash, time, version, merkle_root, bits, nonce, tx_count, size,
@@ -291,11 +292,12 @@ public final class BitcoinWriter {
             if let ref = reference {
                 try findBlock.bind([.blob(ref.hash.displayBytes)])
                 if try findBlock.step() {
-                    blockRow = findBlock.int(0)
+                    let row = findBlock.int(0)
+                    blockRow = row
                     let knownHeight = findBlock.optionalInt(2)
                     findBlock.reset()
                     if knownHeight == nil, let h = ref.height {
-                        try setHeightAndPropagate(blockRow: blockRow!, height: Int64(h))
+                        try setHeightAndPropagate(blockRow: row, height: Int64(h))
                     }
                 } else {
                     findBlock.reset()

@@ -86,7 +86,7 @@ struct IngestBtcNode: ParsableCommand {
                         block.height = h
                         try writer.add(block: block)
                     }
-                    if !quietProgress { progress.update("\(client.displayURL): height \(heights.last!) of \(last)") }
+                    if !quietProgress { progress.update("\(client.displayURL): height \(heights.last ?? height) of \(last)") }
                     height += batch
                 }
             }
