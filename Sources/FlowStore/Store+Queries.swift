@@ -14,8 +14,8 @@ public struct StoreStats: Codable, Sendable, Equatable {
     public var inputs: Int64
     public var unresolvedInputs: Int64
     public var addresses: Int64
-    public var minHeight: Int64?
-    public var maxHeight: Int64?
+    @NullEncoded public var minHeight: Int64?
+    @NullEncoded public var maxHeight: Int64?
     public var blocksWithoutHeight: Int64
     public var sources: Int64
 }
@@ -32,8 +32,8 @@ public struct TransactionDetail: Codable, Sendable, Equatable {
         public var vin: Int64
         public var prevTxid: String
         public var prevVout: Int64
-        public var address: String?
-        public var value: String?
+        @NullEncoded public var address: String?
+        @NullEncoded public var value: String?
         public var resolved: Bool
     }
     public struct Output: Codable, Sendable, Equatable {
@@ -41,22 +41,22 @@ public struct TransactionDetail: Codable, Sendable, Equatable {
         public var address: String
         public var value: String
         public var scriptType: String
-        public var spentBy: Spender?
+        @NullEncoded public var spentBy: Spender?
     }
     public var txid: String
-    public var blockHeight: Int64?
-    public var blockHash: String?
-    public var blockIndex: Int64?
-    public var time: String?
+    @NullEncoded public var blockHeight: Int64?
+    @NullEncoded public var blockHash: String?
+    @NullEncoded public var blockIndex: Int64?
+    @NullEncoded public var time: String?
     public var isCoinbase: Bool
     public var version: Int64
     public var lockTime: Int64
     public var size: Int64
     public var weight: Int64
     public var vsize: Int64
-    public var inputValue: String?
+    @NullEncoded public var inputValue: String?
     public var outputValue: String
-    public var fee: String?
+    @NullEncoded public var fee: String?
     public var inputs: [Input]
     public var outputs: [Output]
 }
@@ -65,15 +65,15 @@ public struct TransactionDetail: Codable, Sendable, Equatable {
 public struct AddressHistory: Codable, Sendable, Equatable {
     public struct Entry: Codable, Sendable, Equatable {
         public var txid: String
-        public var blockHeight: Int64?
-        public var time: String?
+        @NullEncoded public var blockHeight: Int64?
+        @NullEncoded public var time: String?
         public var received: String
         public var sent: String
         public var net: String
     }
     public var address: String
     public var scriptType: String
-    public var publicKey: String?
+    @NullEncoded public var publicKey: String?
     /// True when some output paid this address as a bare public key (P2PK): the address text is derived.
     public var isDerivedFromPublicKey: Bool
     public var received: String
@@ -81,8 +81,8 @@ public struct AddressHistory: Codable, Sendable, Equatable {
     public var balance: String
     public var unspentOutputs: Int64
     public var txCount: Int64
-    public var firstSeen: String?
-    public var lastSeen: String?
+    @NullEncoded public var firstSeen: String?
+    @NullEncoded public var lastSeen: String?
     public var transactions: [Entry]
 }
 

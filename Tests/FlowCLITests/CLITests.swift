@@ -235,6 +235,26 @@ struct MoreInputTests {
         }
     }
 
+    @Test func unknownValuesAreExplicitNulls() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("s.sqlite").path
+            let reply = Paths.shared("btc/bitcoin-core-rpc/block_with_transactions/rpc_response_getblock_000000001c920d495e1eeef2452b6d1c6c229a919b28196c103ecffebabee141_2.json")
+            #expect(runCLI(["ingest", "btc-rpc-json", reply, "--db", db, "--quiet"]).exitCode == 0)
+            let tx = try jsonObject(runCLI(["tx", "7940cdde4d713e171849efc6bd89939185be270266c94e92369e3877ad89455a", "--db", db, "--json"]).stdout)
+            // The spent outputs are not in the store and getblock 2 states no input values: the fee is unknown.
+            #expect(tx["fee"] is NSNull)
+            #expect(tx["inputValue"] is NSNull)
+            let input = try #require((tx["inputs"] as? [[String: Any]])?.first)
+            #expect(input["value"] is NSNull && input["address"] is NSNull)
+            #expect(input["resolved"] as? Bool == false)
+            let output = try #require((tx["outputs"] as? [[String: Any]])?.first)
+            #expect(output["spentBy"] is NSNull)
+            let stats = try jsonObject(runCLI(["stats", "--db", db, "--json"]).stdout)
+            #expect(stats["unresolvedInputs"] as? Int == 3)
+            #expect(stats["transactionsWithUnknownFee"] as? Int == 2)
+        }
+    }
+
     @Test func heightHintForAnIsolatedPreBIP34Block() throws {
         try withTemporaryDirectory { dir in
             let db = dir.appendingPathComponent("s.sqlite").path
