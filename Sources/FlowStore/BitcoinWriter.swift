@@ -331,13 +331,13 @@ public final class BitcoinWriter {
             let outpoint = OutPoint(txid: input.previousTxid, vout: input.previousVout)
             var spent = recentOutputs[outpoint]
             if spent == nil && storedTxidPrefixes?.contains(input.previousTxid.w0) != false {
-                findOutput.reset()
+                findOutput.rewind()
                 findOutput.bind(1, displayHash: input.previousTxid)
                 findOutput.bind(2, Int64(input.previousVout))
                 if try findOutput.step() {
                     spent = Spendable(txRow: findOutput.int(0), value: findOutput.int(1), addressID: findOutput.int(2))
                 }
-                findOutput.reset()
+                findOutput.rewind()
             }
             var value: Int64? = spent?.value
             var addressID: Int64? = spent?.addressID
@@ -366,7 +366,7 @@ public final class BitcoinWriter {
         }
 
         let s = insertTx
-        s.reset()
+        s.rewind()
         s.bind(1, displayHash: tx.txid); s.bind(2, blockRow); s.bind(3, index.map(Int64.init))
         s.bind(4, Int64(tx.version)); s.bind(5, Int64(tx.lockTime)); s.bind(6, tx.size); s.bind(7, tx.weight)
         s.bind(8, Int64(tx.isCoinbase ? 1 : 0)); s.bind(9, tx.inputs.count); s.bind(10, tx.outputs.count)
@@ -394,7 +394,7 @@ public final class BitcoinWriter {
         for (vout, out) in tx.outputs.enumerated() {
             let addressID = try internAddress(out.address)
             let o = insertOutput
-            o.reset()
+            o.rewind()
             o.bind(1, txRow); o.bind(2, vout); o.bind(3, out.valueSats); o.bind(4, addressID)
             o.bind(5, out.address.scriptType.rawValue)
             try o.run()
@@ -411,7 +411,7 @@ public final class BitcoinWriter {
             let r = resolved[vin]
             if r.spent != nil { recentOutputs.removeValue(forKey: OutPoint(txid: input.previousTxid, vout: input.previousVout)) }
             let i = insertInput
-            i.reset()
+            i.rewind()
             i.bind(1, txRow); i.bind(2, vin); i.bind(3, displayHash: input.previousTxid)
             i.bind(4, Int64(input.previousVout)); i.bind(5, Int64(input.sequence)); i.bind(6, r.spent?.txRow)
             i.bind(7, r.value); i.bind(8, r.addressID)
@@ -476,7 +476,7 @@ public final class BitcoinWriter {
 
     private func internAddress(_ address: ScriptAddress) throws -> Int64 {
         if let id = addressIDs[address.text] { return id }
-        insertAddress.reset()
+        insertAddress.rewind()
         insertAddress.bind(1, address.text)
         insertAddress.bind(2, address.scriptType.rawValue)
         insertAddress.bind(3, blob: address.publicKey)
@@ -487,11 +487,11 @@ public final class BitcoinWriter {
             counts.addresses += 1
             rowsInBatch += 1
         } else {
-            findAddress.reset()
+            findAddress.rewind()
             findAddress.bind(1, address.text)
             guard try findAddress.step() else { throw StoreError(resultCode: 1, message: "address \(address.text) vanished", path: source.path) }
             id = findAddress.int(0)
-            findAddress.reset()
+            findAddress.rewind()
             if let key = address.publicKey {
                 try setPublicKey.bind([.int(id), .blob(key)])
                 try setPublicKey.run()
