@@ -55,8 +55,18 @@ public final class BitcoinWriter {
     private var storedTxidPrefixes: Set<UInt64>?
     /// Whether this run dropped the secondary indexes and must rebuild them at ``finish(error:)``.
     private var deferredIndexes = false
-    /// Stores with fewer transactions than this get the bulk-load treatment (indexes rebuilt in seconds at most).
-    public static let bulkLoadThreshold: Int64 = 2_000_000
+    /// Stores with fewer transactions than this always defer their indexes (rebuilding them takes well under a second).
+    public static let smallStoreTransactions: Int64 = 200_000
+    /// Serialised bytes per transaction, on average, used to guess how many transactions an input holds.
+    static let bytesPerTransactionEstimate = 400
+
+    /// Whether to drop and rebuild the secondary indexes: only when the rebuild is cheap or the input is larger than
+    /// what the store already holds (a small top-up of a big store keeps its indexes).
+    static func shouldDeferIndexes(storedTransactions: Int64, sourceBytes: Int?) -> Bool {
+        if storedTransactions < smallStoreTransactions { return true }
+        guard let bytes = sourceBytes else { return false }
+        return Int64(bytes / bytesPerTransactionEstimate) > storedTransactions
+    }
     /// Stored inputs whose spent output is not stored yet, by the txid they wait for: loaded at start, kept up to
     /// date, so resolving needs no query (and a bulk load can defer the `inputs_waiting` index).
     private struct WaitingInput { var txRow: Int64; var vin: Int64; var vout: UInt32; var value: Int64? }
@@ -134,7 +144,7 @@ public final class BitcoinWriter {
             }
             storedTxidPrefixes = prefixes
         }
-        if storedTransactions < BitcoinWriter.bulkLoadThreshold {
+        if BitcoinWriter.shouldDeferIndexes(storedTransactions: storedTransactions, sourceBytes: source.bytes) {
             try store.dropSecondaryIndexes()
             deferredIndexes = true
         }
@@ -374,10 +384,14 @@ public final class BitcoinWriter {
         try s.run()
         guard db.changes == 1 else {
             let txidBytes = tx.txid.displayBytes
-            // Already stored (same transaction from another source or block); attach it to this block if it had none.
+            // Already stored (same transaction from another source, or from a stale fork's block: the first block wins).
             counts.transactionsAlreadyStored += 1
             if let blockRow {
-                let u = try db.prepare("UPDATE transactions SET block_id = ?2, block_index = ?3 WHERE txid = ?1 AND block_id IS NULL")
+                // Attach it to this block if it had none, and learn its position if only the block was known.
+                let u = try db.prepare("""
+                    UPDATE transactions SET block_id = ?2, block_index = coalesce(block_index, ?3)
+                    WHERE txid = ?1 AND (block_id IS NULL OR block_id = ?2)
+                    """)
                 try u.bind([.blob(txidBytes), .int(blockRow), index.map { .int(Int64($0)) } ?? .null])
                 try u.run()
             }

@@ -1,6 +1,6 @@
 import FlowCore
 import FlowIngest
-import FlowStore
+@testable import FlowStore
 import Foundation
 import Testing
 import TestSupport
@@ -213,6 +213,9 @@ struct BitcoinStoreTests {
             #expect(s.transactions == 446)
             #expect(s.completeBlocks == 439)
             #expect(s.unresolvedInputs == 0)
+            let completed = try #require(try esplora.transaction(txid: Hash256(displayHex: "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16")!))
+            #expect(completed.blockIndex == 1)
+            #expect(completed.outputs[1].spentBy != nil)
         }
     }
 
@@ -232,5 +235,18 @@ struct BitcoinStoreTests {
             #expect(log.count == 1 && log[0].0 == "failed" && log[0].1 == 200)
             #expect(log[0].2?.contains("byte offset") == true)
         }
+    }
+}
+
+@Suite("Bulk-load policy")
+struct BulkLoadPolicyTests {
+    @Test func indexesAreDeferredOnlyWhenTheRebuildIsCheapOrTheInputIsLarge() {
+        #expect(BitcoinWriter.shouldDeferIndexes(storedTransactions: 0, sourceBytes: nil))
+        #expect(BitcoinWriter.shouldDeferIndexes(storedTransactions: 150_000, sourceBytes: 1_000))
+        // A node top-up (no size known) or a small file into a big store keeps the indexes.
+        #expect(!BitcoinWriter.shouldDeferIndexes(storedTransactions: 5_000_000, sourceBytes: nil))
+        #expect(!BitcoinWriter.shouldDeferIndexes(storedTransactions: 5_000_000, sourceBytes: 2_000_000))
+        // A blk file bigger than the store (128 MiB ≈ 335k transactions) into a 300k-transaction store defers them.
+        #expect(BitcoinWriter.shouldDeferIndexes(storedTransactions: 300_000, sourceBytes: 134_217_728))
     }
 }
