@@ -56,28 +56,32 @@ public enum BitcoinNetwork: String, Sendable, CaseIterable, Codable {
 /// A ledger FlowTrace can follow.
 public enum Chain: Hashable, Sendable, CustomStringConvertible {
     case bitcoin(BitcoinNetwork)
+    /// Any other ledger, by the name its data gives it (generic transfer data, Ethereum until it has its own case).
+    case named(String)
 
-    /// Stable identifier used in the store and in JSON (`bitcoin-mainnet`, `bitcoin-regtest`, …).
+    /// Stable identifier used in the store and in JSON (`bitcoin-mainnet`, `bitcoin-regtest`, or the name).
     public var identifier: String {
         switch self {
         case .bitcoin(let n): return "bitcoin-\(n.rawValue)"
+        case .named(let name): return name
         }
     }
 
-    public init?(identifier: String) {
+    public init(identifier: String) {
         if identifier.hasPrefix("bitcoin-"), let n = BitcoinNetwork(rawValue: String(identifier.dropFirst(8))) {
             self = .bitcoin(n)
         } else {
-            return nil
+            self = .named(identifier)
         }
     }
 
     public var description: String { identifier }
 
-    /// The chain's native asset.
-    public var nativeAsset: Asset {
+    /// The chain's native asset, when FlowTrace knows it.
+    public var nativeAsset: Asset? {
         switch self {
         case .bitcoin: return Asset(chain: self, symbol: "BTC", decimals: 8)
+        case .named: return nil
         }
     }
 }

@@ -2,6 +2,8 @@
 public enum ScriptType: Int, Sendable, CaseIterable, Codable {
     case nonstandard = 0, p2pk = 1, p2pkh = 2, p2sh = 3, multisig = 4, nullData = 5
     case p2wpkh = 6, p2wsh = 7, p2tr = 8, witnessUnknown = 9, anchor = 10
+    /// An account-model address (Ethereum, generic transfer data): no script.
+    case account = 11
 
     /// Name used in JSON output and the README.
     public var name: String {
@@ -17,6 +19,7 @@ public enum ScriptType: Int, Sendable, CaseIterable, Codable {
         case .p2tr: return "p2tr"
         case .witnessUnknown: return "witness_unknown"
         case .anchor: return "anchor"
+        case .account: return "account"
         }
     }
 

@@ -92,6 +92,8 @@ public final class BitcoinWriter {
         chain = source.chain.identifier
         switch source.chain {
         case .bitcoin(let net): network = net
+        case .named(let name):
+            throw StoreError(resultCode: 21, message: "Bitcoin data cannot be stored under chain '\(name)'", path: source.path)
         }
         let db = store.db
         insertBlock = try db.prepare("""
@@ -150,16 +152,7 @@ public final class BitcoinWriter {
         }
         recentOutputs.reserveCapacity(1 << 16)
         addressIDs.reserveCapacity(1 << 16)
-        try db.transaction {
-            let s = try db.prepare("""
-                INSERT INTO sources(path, sha256, format, chain, started_at, status, bytes)
-                VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6)
-                """)
-            try s.bind([.text(source.path), source.sha256.map { .text($0) } ?? .null, .text(source.format),
-                        .text(chain), .text(Store.timestamp()), source.bytes.map { .int(Int64($0)) } ?? .null])
-            try s.run()
-            sourceID = db.lastInsertRowID
-        }
+        sourceID = try IngestLog.start(source, in: store)
     }
 
     private func loadWaiting() throws {
@@ -173,8 +166,7 @@ public final class BitcoinWriter {
 
     /// True when a complete ingest of the same content (SHA-256) in the same format is already logged.
     public static func isAlreadyIngested(store: Store, sha256: String, format: String) throws -> Bool {
-        (try store.db.scalarInt("SELECT count(*) FROM sources WHERE sha256 = ?1 AND format = ?2 AND status = 'complete'",
-                                [.text(sha256), .text(format)]) ?? 0) > 0
+        try IngestLog.isComplete(sha256: sha256, format: format, in: store)
     }
 
     // MARK: Batches
@@ -213,14 +205,9 @@ public final class BitcoinWriter {
     }
 
     private func writeSourceCounts(status: String, error: String?) throws {
-        let s = try db.prepare("""
-            UPDATE sources SET status = ?2, blocks_added = ?3, transactions_added = ?4, outputs_added = ?5,
-                inputs_added = ?6, error = ?7, finished_at = CASE WHEN ?2 = 'running' THEN NULL ELSE ?8 END WHERE id = ?1
-            """)
-        try s.bind([.int(sourceID), .text(status), .int(Int64(counts.blocks)), .int(Int64(counts.transactions)),
-                    .int(Int64(counts.outputs)), .int(Int64(counts.inputs)), error.map { .text($0) } ?? .null,
-                    .text(Store.timestamp())])
-        try s.run()
+        try IngestLog.record(sourceID, in: store, status: status, error: error,
+                             counts: ["blocks_added": counts.blocks, "transactions_added": counts.transactions,
+                                      "outputs_added": counts.outputs, "inputs_added": counts.inputs])
     }
 
     /// Runs `body` as one all-or-nothing unit inside the batch.

@@ -18,6 +18,9 @@ public struct StoreStats: Codable, Sendable, Equatable {
     @NullEncoded public var maxHeight: Int64?
     public var blocksWithoutHeight: Int64
     public var sources: Int64
+    /// Account-model transfers (Ethereum, generic transfer data).
+    public var transfers: Int64
+    public var assets: Int64
 }
 
 /// Which input spends an output.
@@ -96,7 +99,7 @@ extension Store {
     /// What the store holds.
     public func stats() throws -> StoreStats {
         func count(_ sql: String) throws -> Int64 { try db.scalarInt(sql) ?? 0 }
-        let chains = try db.prepare("SELECT DISTINCT chain FROM blocks ORDER BY chain").rows { $0.text(0) }
+        let chains = try db.prepare("SELECT chain FROM blocks UNION SELECT chain FROM transfers ORDER BY chain").rows { $0.text(0) }
         return StoreStats(
             storeSchemaVersion: Store.schemaVersion,
             generation: try generation(),
@@ -112,7 +115,9 @@ extension Store {
             minHeight: try db.scalarInt("SELECT min(height) FROM blocks"),
             maxHeight: try db.scalarInt("SELECT max(height) FROM blocks"),
             blocksWithoutHeight: try count("SELECT count(*) FROM blocks WHERE height IS NULL"),
-            sources: try count("SELECT count(*) FROM sources"))
+            sources: try count("SELECT count(*) FROM sources"),
+            transfers: try count("SELECT count(*) FROM transfers"),
+            assets: try count("SELECT count(*) FROM assets"))
     }
 
     /// The transaction with `txid`, or `nil` when the store does not hold it.

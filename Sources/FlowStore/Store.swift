@@ -4,7 +4,7 @@ import Foundation
 /// FlowTrace's embedded store: one SQLite file holding blocks, transactions, outputs, inputs, interned
 /// addresses and the ingest log. The schema is documented in `docs/SCHEMA.md`.
 public final class Store {
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
     public let db: Database
     public var path: String { db.path }
 
@@ -31,19 +31,34 @@ public final class Store {
         }
         let v = try db.scalarInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='schema_version'") ?? 0
         guard v == Int64(Store.schemaVersion) else {
-            throw StoreError(resultCode: 26, message: "store schema version \(v), this FlowTrace reads \(Store.schemaVersion)", path: path)
+            throw StoreError(resultCode: 26, message: "store schema version \(v), this FlowTrace reads \(Store.schemaVersion)"
+                             + (v < Int64(Store.schemaVersion) ? " (any ingest into it upgrades it)" : ""), path: path)
         }
     }
 
     private func migrate() throws {
         let hasMeta = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'") ?? 0
-        if hasMeta > 0 { try checkVersion(); return }
+        if hasMeta > 0 {
+            let v = try db.scalarInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='schema_version'") ?? 0
+            if v == 1 {
+                // Version 2 adds the account-model tables.
+                try db.transaction {
+                    try db.execute("ALTER TABLE sources ADD COLUMN transfers_added INTEGER NOT NULL DEFAULT 0;")
+                    try db.execute(Store.accountSchemaSQL)
+                    try db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+                }
+            }
+            try checkVersion()
+            return
+        }
         let tables = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type='table'") ?? 0
         guard tables == 0 else {
             throw StoreError(resultCode: 26, message: "database has tables but is not a FlowTrace store", path: path)
         }
         try db.transaction {
             try db.execute(Store.schemaSQL)
+            try db.execute("ALTER TABLE sources ADD COLUMN transfers_added INTEGER NOT NULL DEFAULT 0;")
+            try db.execute(Store.accountSchemaSQL)
             try db.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '\(Store.schemaVersion)'), ('generation', '0')")
         }
     }
@@ -80,6 +95,34 @@ public final class Store {
             for index in Store.secondaryIndexes { try db.execute("DROP INDEX IF EXISTS \(index.name)") }
         }
     }
+
+    /// Account-model tables (schema version 2). `amount` is an INTEGER when it fits 64 bits, else its exact decimal
+    /// TEXT (wei and token values); `log_index` is the source's index, or the row's order within its transaction.
+    static let accountSchemaSQL = """
+    CREATE TABLE assets(
+        id INTEGER PRIMARY KEY,
+        chain TEXT NOT NULL,
+        symbol TEXT NOT NULL,
+        decimals INTEGER,
+        UNIQUE (chain, symbol)
+    );
+    CREATE TABLE transfers(
+        id INTEGER PRIMARY KEY,
+        chain TEXT NOT NULL,
+        asset_id INTEGER NOT NULL,
+        from_id INTEGER NOT NULL,
+        to_id INTEGER NOT NULL,
+        amount NOT NULL,
+        time INTEGER NOT NULL,
+        tx TEXT NOT NULL,
+        block INTEGER,
+        log_index INTEGER NOT NULL,
+        source_id INTEGER,
+        UNIQUE (chain, tx, log_index)
+    );
+    CREATE INDEX transfers_from ON transfers(from_id, time);
+    CREATE INDEX transfers_to ON transfers(to_id, time);
+    """
 
     static let schemaSQL = """
     CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;

@@ -35,6 +35,7 @@ struct Stats: ParsableCommand {
             row("inputs", "\(s.inputs)")
             row("unresolved inputs", "\(s.unresolvedInputs)")
             row("addresses", "\(s.addresses)")
+            row("transfers (account model)", "\(s.transfers) in \(s.assets) assets")
             row("sources ingested", "\(s.sources)")
             Console.current.out(lines.joined(separator: "\n") + "\n")
         }

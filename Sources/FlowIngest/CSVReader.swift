@@ -1,0 +1,98 @@
+import Foundation
+
+/// Streams RFC 4180 CSV records from a file: comma-separated, fields optionally double-quoted (`""` inside quotes is
+/// a quote; quoted fields may span lines), CRLF or LF line ends. Never holds more than one record and a 1 MiB
+/// read buffer in memory.
+///
+/// Format reference: RFC 4180.
+public struct CSVReader {
+    public let path: String
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var atEOF = false
+    /// 1-based line where the record last returned started.
+    public private(set) var recordLine = 0
+    private var line = 1
+
+    public init(path: String) throws {
+        guard let h = FileHandle(forReadingAtPath: path) else {
+            throw IngestError(FileManager.default.fileExists(atPath: path) ? .unreadable : .missingFile,
+                              FileManager.default.fileExists(atPath: path) ? "cannot open the file" : "no such file", path: path)
+        }
+        self.path = path
+        handle = h
+    }
+
+    private mutating func fill() -> Bool {
+        guard !atEOF else { return false }
+        if position > 0 { buffer.removeFirst(position); position = 0 }
+        let chunk = (try? handle.read(upToCount: 1 << 20)) ?? Data()
+        if chunk.isEmpty { atEOF = true; try? handle.close(); return false }
+        buffer.append(contentsOf: chunk)
+        return true
+    }
+
+    /// The next record's fields, or `nil` at the end of the file. Blank lines are skipped.
+    /// - Throws: ``IngestError`` `bad-csv`-style `corrupt` with the line for an unterminated quote or stray quote.
+    public mutating func next() throws -> [String]? {
+        while true {
+            if position >= buffer.count && !fill() { return nil }
+            // Skip blank lines.
+            let c = buffer[position]
+            if c == 0x0a { position += 1; line += 1; continue }
+            if c == 0x0d { position += 1; continue }
+            break
+        }
+        recordLine = line
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var inQuotes = false
+        var wasQuoted = false
+        while true {
+            if position >= buffer.count && !fill() {
+                if inQuotes {
+                    throw IngestError(.corrupt, "unterminated quoted field", path: path, line: recordLine)
+                }
+                fields.append(String(decoding: field, as: UTF8.self))
+                return fields
+            }
+            let c = buffer[position]
+            position += 1
+            if inQuotes {
+                if c == 0x22 {
+                    if position >= buffer.count { _ = fill() }
+                    if position < buffer.count && buffer[position] == 0x22 {
+                        field.append(0x22)
+                        position += 1
+                    } else {
+                        inQuotes = false
+                    }
+                } else {
+                    if c == 0x0a { line += 1 }
+                    field.append(c)
+                }
+                continue
+            }
+            switch c {
+            case 0x2c:
+                fields.append(String(decoding: field, as: UTF8.self))
+                field.removeAll(keepingCapacity: true)
+                wasQuoted = false
+            case 0x0a:
+                line += 1
+                fields.append(String(decoding: field, as: UTF8.self))
+                return fields
+            case 0x0d:
+                continue
+            case 0x22 where field.isEmpty && !wasQuoted:
+                inQuotes = true
+                wasQuoted = true
+            case 0x22:
+                throw IngestError(.corrupt, "stray quote inside an unquoted field", path: path, line: line)
+            default:
+                field.append(c)
+            }
+        }
+    }
+}

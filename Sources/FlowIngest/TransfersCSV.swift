@@ -1,0 +1,98 @@
+import FlowCore
+import Foundation
+
+/// Decodes the generic transfer CSV: header-named columns `from,to,amount,asset,timestamp,tx`, optional
+/// `decimals`, `chain`, `block`, `index`; extra columns are ignored. Amounts are exact non-negative integers in
+/// base units; timestamps are Unix seconds or ISO-8601 (UTC unless an offset is given). Without `index`, a row's
+/// index is its position among the rows of the same transaction in the file.
+public struct TransfersCSVReader {
+    private var csv: CSVReader
+    private let columns: [String: Int]
+    private let defaultChain: String
+    private var perTransaction: [String: Int64] = [:]
+    public var path: String { csv.path }
+    /// The line of the record last returned.
+    public var line: Int { csv.recordLine }
+
+    public static let requiredColumns = ["from", "to", "amount", "asset", "timestamp", "tx"]
+
+    public init(path: String, defaultChain: String) throws {
+        csv = try CSVReader(path: path)
+        guard let header = try csv.next() else {
+            throw IngestError(.unexpectedShape, "empty file: expected a header with \(Self.requiredColumns.joined(separator: ","))",
+                              path: path, line: 1)
+        }
+        var columns: [String: Int] = [:]
+        for (i, name) in header.enumerated() {
+            columns[name.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: "\u{feff}", with: "")] = i
+        }
+        let missing = Self.requiredColumns.filter { columns[$0] == nil }
+        guard missing.isEmpty else {
+            throw IngestError(.unexpectedShape, "header lacks column(s) \(missing.joined(separator: ", ")); found \(header.joined(separator: ","))",
+                              path: path, line: 1)
+        }
+        self.columns = columns
+        self.defaultChain = defaultChain
+    }
+
+    /// The next transfer, or `nil` at the end.
+    /// - Throws: ``IngestError`` naming the file and line for a short row, a bad amount, timestamp or number.
+    public mutating func next() throws -> AccountTransfer? {
+        guard let row = try csv.next() else { return nil }
+        let line = csv.recordLine
+        func field(_ name: String) -> String? {
+            guard let i = columns[name], i < row.count else { return nil }
+            let v = row[i].trimmingCharacters(in: .whitespaces)
+            return v.isEmpty ? nil : v
+        }
+        func fail(_ message: String) -> IngestError { IngestError(.corrupt, message, path: path, line: line) }
+        func required(_ name: String) throws -> String {
+            guard let v = field(name) else { throw fail("empty or missing '\(name)'") }
+            return v
+        }
+        let amountText = try required("amount")
+        guard let amountValue = Int128(amountText), amountValue >= 0 else {
+            throw fail("amount '\(amountText.prefix(60))' is not a non-negative integer in base units (or exceeds 128 bits)")
+        }
+        let tx = try required("tx")
+        var decimals: Int?
+        if let d = field("decimals") {
+            guard let v = Int(d), (0...77).contains(v) else { throw fail("decimals '\(d)' is not an integer 0…77") }
+            decimals = v
+        }
+        var block: Int64?
+        if let b = field("block") {
+            guard let v = Int64(b), v >= 0 else { throw fail("block '\(b)' is not a non-negative integer") }
+            block = v
+        }
+        let index: Int64
+        if let x = field("index") {
+            guard let v = Int64(x), v >= 0 else { throw fail("index '\(x)' is not a non-negative integer") }
+            index = v
+        } else {
+            index = perTransaction[tx, default: 0]
+            perTransaction[tx] = index + 1
+        }
+        let stamp = try required("timestamp")
+        guard let time = Self.parseTimestamp(stamp) else {
+            throw fail("timestamp '\(stamp.prefix(40))' is neither Unix seconds nor ISO-8601")
+        }
+        return AccountTransfer(chain: field("chain") ?? defaultChain, asset: try required("asset"), decimals: decimals,
+                               from: AccountTransfer.normalizedAddress(try required("from")[...]),
+                               to: AccountTransfer.normalizedAddress(try required("to")[...]),
+                               amount: Amount(baseUnits: amountValue), timestampUnix: time, tx: tx, block: block, index: index)
+    }
+
+    /// Unix seconds, or ISO-8601 date-time (`2024-03-01T12:00:00Z`, `2024-03-01 12:00:00`, with fraction or offset).
+    public static func parseTimestamp(_ text: String) -> Int64? {
+        if let v = Int64(text) { return v }
+        var s = text.replacingOccurrences(of: " ", with: "T")
+        if !(s.hasSuffix("Z") || s.dropFirst(19).contains("+") || s.dropFirst(19).contains("-")) { s += "Z" }
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        if let d = f.date(from: s) { return Int64(d.timeIntervalSince1970.rounded(.down)) }
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = f.date(from: s) { return Int64(d.timeIntervalSince1970.rounded(.down)) }
+        return nil
+    }
+}

@@ -1,0 +1,120 @@
+import FlowCore
+import Foundation
+
+/// Writes account-model transfers in batched transactions with reused statements. Each row is all-or-nothing;
+/// a row already stored (same chain, tx and index) is skipped, so re-running an ingest changes nothing.
+public final class TransferWriter {
+    public let store: Store
+    public let source: SourceDescription
+    public private(set) var added = 0
+    public private(set) var alreadyStored = 0
+    public private(set) var newAddresses = 0
+    public var batchRows = 100_000
+    public var onCommit: ((Int) -> Void)?
+
+    private var db: Database { store.db }
+    private let sourceID: Int64
+    private var inBatch = false
+    private var rowsInBatch = 0
+    private var addressIDs: [String: Int64] = [:]
+    private var assetIDs: [String: Int64] = [:]
+    private let insertTransfer, insertAddress, findAddress, insertAsset, findAsset: Statement
+
+    public init(store: Store, source: SourceDescription) throws {
+        self.store = store
+        self.source = source
+        let db = store.db
+        insertTransfer = try db.prepare("""
+            INSERT INTO transfers(chain, asset_id, from_id, to_id, amount, time, tx, block, log_index, source_id)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (chain, tx, log_index) DO NOTHING
+            """)
+        insertAddress = try db.prepare("INSERT INTO addresses(address, script_type) VALUES (?1, 11) ON CONFLICT(address) DO NOTHING")
+        findAddress = try db.prepare("SELECT id FROM addresses WHERE address = ?1")
+        insertAsset = try db.prepare("INSERT INTO assets(chain, symbol, decimals) VALUES (?1, ?2, ?3) ON CONFLICT(chain, symbol) DO NOTHING")
+        findAsset = try db.prepare("SELECT id, decimals FROM assets WHERE chain = ?1 AND symbol = ?2")
+        sourceID = try IngestLog.start(source, in: store)
+    }
+
+    /// Stores one transfer.
+    /// - Throws: ``StoreError`` when the asset's stated decimals contradict what the store already holds.
+    public func add(_ t: AccountTransfer) throws {
+        if !inBatch {
+            try db.execute("BEGIN IMMEDIATE")
+            inBatch = true
+        }
+        let assetID = try asset(chain: t.chain, symbol: t.asset, decimals: t.decimals)
+        let s = insertTransfer
+        s.rewind()
+        s.bind(1, t.chain); s.bind(2, assetID); s.bind(3, try address(t.from)); s.bind(4, try address(t.to))
+        if let small = Int64(exactly: t.amount.baseUnits) { s.bind(5, small) } else { s.bind(5, t.amount.description) }
+        s.bind(6, t.timestampUnix); s.bind(7, t.tx); s.bind(8, t.block); s.bind(9, t.index); s.bind(10, sourceID)
+        try s.run()
+        if db.changes == 1 { added += 1 } else { alreadyStored += 1 }
+        rowsInBatch += 1
+        if rowsInBatch >= batchRows { try commit() }
+    }
+
+    /// Commits the open batch, recording progress in the ingest log.
+    public func commit() throws {
+        guard inBatch else { return }
+        try IngestLog.record(sourceID, in: store, status: "running", error: nil, counts: ["transfers_added": added])
+        try store.bumpGeneration()
+        try db.execute("COMMIT")
+        inBatch = false
+        rowsInBatch = 0
+        onCommit?(added)
+    }
+
+    /// Commits what is pending and marks the source complete, or failed with `error`.
+    public func finish(error: String? = nil) throws {
+        try commit()
+        try db.transaction {
+            try IngestLog.record(sourceID, in: store, status: error == nil ? "complete" : "failed", error: error,
+                                 counts: ["transfers_added": added])
+        }
+    }
+
+    private func address(_ text: String) throws -> Int64 {
+        if let id = addressIDs[text] { return id }
+        insertAddress.rewind()
+        insertAddress.bind(1, text)
+        try insertAddress.run()
+        let id: Int64
+        if db.changes == 1 {
+            id = db.lastInsertRowID
+            newAddresses += 1
+        } else {
+            findAddress.rewind()
+            findAddress.bind(1, text)
+            guard try findAddress.step() else { throw StoreError(resultCode: 1, message: "address \(text) vanished", path: source.path) }
+            id = findAddress.int(0)
+            findAddress.rewind()
+        }
+        if addressIDs.count > 4_000_000 { addressIDs.removeAll(keepingCapacity: true) }
+        addressIDs[text] = id
+        return id
+    }
+
+    private func asset(chain: String, symbol: String, decimals: Int?) throws -> Int64 {
+        let key = chain + "\u{0}" + symbol
+        if let id = assetIDs[key], decimals == nil { return id }
+        try insertAsset.bind([.text(chain), .text(symbol), decimals.map { .int(Int64($0)) } ?? .null])
+        try insertAsset.run()
+        try findAsset.bind([.text(chain), .text(symbol)])
+        guard try findAsset.step() else { throw StoreError(resultCode: 1, message: "asset \(symbol) vanished", path: source.path) }
+        let id = findAsset.int(0)
+        let stored = findAsset.optionalInt(1)
+        findAsset.reset()
+        if let decimals {
+            if let stored, stored != Int64(decimals) {
+                throw StoreError(resultCode: 19, message: "asset \(symbol) on \(chain) has \(stored) decimals in the store, "
+                                 + "the input says \(decimals)", path: source.path)
+            }
+            if stored == nil {
+                try db.execute("UPDATE assets SET decimals = \(decimals) WHERE id = \(id)")
+            }
+        }
+        assetIDs[key] = id
+        return id
+    }
+}
