@@ -176,6 +176,8 @@ public final class Statement {
     @inline(__always) public func int(_ col: Int32) -> Int64 { sqlite3_column_int64(stmt, col) }
     @inline(__always) public func isNull(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_NULL }
     public func optionalInt(_ col: Int32) -> Int64? { isNull(col) ? nil : int(col) }
+    /// True when the column's value is stored as an INTEGER.
+    @inline(__always) public func isInteger(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_INTEGER }
     public func text(_ col: Int32) -> String {
         guard let p = sqlite3_column_text(stmt, col) else { return "" }
         return String(cString: p)

@@ -83,6 +83,22 @@ struct TransfersCSVTests {
         }
     }
 
+    @Test func compileWritesTheSnapshotNextToTheStore() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("t.sqlite").path
+            #expect(runCLI(["ingest", "transfers-csv", example, "--db", db, "--quiet"]).exitCode == 0)
+            let run = runCLI(["compile", "--db", db, "--json"])
+            #expect(run.exitCode == 0, "\(run.stderr)")
+            let summary = try jsonObject(run.stdout)
+            #expect(summary["edges"] as? Int == 6)
+            #expect(summary["nodes"] as? Int == 6)
+            #expect(FileManager.default.fileExists(atPath: db + ".graph"))
+            let g = try GraphSnapshot.load(path: db + ".graph", expectedGeneration: try Store(path: db, readOnly: true).generation())
+            #expect(g.validate() == nil)
+            #expect(runCLI(["compile", "--db", dir.appendingPathComponent("none.sqlite").path]).exitCode == 66)
+        }
+    }
+
     @Test func aVersion1StoreIsUpgradedInPlace() throws {
         try withTemporaryDirectory { dir in
             let db = dir.appendingPathComponent("v1.sqlite").path

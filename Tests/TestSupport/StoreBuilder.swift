@@ -76,3 +76,10 @@ public enum StoreBuilder {
         return lines
     }
 }
+
+/// Opens ingest readers for tests of other modules.
+public enum FlowIngestBridge {
+    public static func reader(_ path: String, chain: String = "generic") throws -> TransfersCSVReader {
+        try TransfersCSVReader(path: path, defaultChain: chain)
+    }
+}

@@ -1,0 +1,76 @@
+/// A directed multigraph of value transfers in compressed sparse row (CSR) form, over flat arrays.
+///
+/// Out-edges of node `v` are `outRow[v] ..< outRow[v + 1]` in the edge arrays, sorted by time (then by transfer
+/// id); in-edges are `inRow[v] ..< inRow[v + 1]` in `inEdge`, each an index into the edge arrays, also sorted by
+/// time. Amounts are exact: the low and high 64-bit halves of a signed 128-bit base-unit amount.
+///
+/// The arrays usually point into a memory-mapped snapshot file; ``owner`` keeps that mapping alive. Layout after
+/// petgraph's `Csr` (row offsets `nodeCount + 1` long, column and edge arrays in lock-step).
+public struct FlowGraph: @unchecked Sendable {
+    public let nodeCount: Int
+    public let edgeCount: Int
+    /// The store's address id of each dense node id.
+    public let nodeAddressID: UnsafeBufferPointer<Int64>
+    public let outRow: UnsafeBufferPointer<UInt64>
+    public let edgeTarget: UnsafeBufferPointer<UInt32>
+    public let edgeSource: UnsafeBufferPointer<UInt32>
+    public let edgeTime: UnsafeBufferPointer<Int64>
+    public let edgeAmountLow: UnsafeBufferPointer<UInt64>
+    public let edgeAmountHigh: UnsafeBufferPointer<Int64>
+    public let edgeAsset: UnsafeBufferPointer<UInt32>
+    /// The store's transfer id of each edge (the evidence behind it).
+    public let edgeTransferID: UnsafeBufferPointer<Int64>
+    public let inRow: UnsafeBufferPointer<UInt64>
+    public let inEdge: UnsafeBufferPointer<UInt32>
+    /// Whatever owns the memory behind the buffers (a mapped file, or arrays).
+    public let owner: AnyObject
+
+    public init(nodeCount: Int, edgeCount: Int, nodeAddressID: UnsafeBufferPointer<Int64>, outRow: UnsafeBufferPointer<UInt64>,
+                edgeTarget: UnsafeBufferPointer<UInt32>, edgeSource: UnsafeBufferPointer<UInt32>, edgeTime: UnsafeBufferPointer<Int64>,
+                edgeAmountLow: UnsafeBufferPointer<UInt64>, edgeAmountHigh: UnsafeBufferPointer<Int64>,
+                edgeAsset: UnsafeBufferPointer<UInt32>, edgeTransferID: UnsafeBufferPointer<Int64>,
+                inRow: UnsafeBufferPointer<UInt64>, inEdge: UnsafeBufferPointer<UInt32>, owner: AnyObject) {
+        self.nodeCount = nodeCount; self.edgeCount = edgeCount; self.nodeAddressID = nodeAddressID; self.outRow = outRow
+        self.edgeTarget = edgeTarget; self.edgeSource = edgeSource; self.edgeTime = edgeTime; self.edgeAmountLow = edgeAmountLow
+        self.edgeAmountHigh = edgeAmountHigh; self.edgeAsset = edgeAsset; self.edgeTransferID = edgeTransferID
+        self.inRow = inRow; self.inEdge = inEdge; self.owner = owner
+    }
+
+    /// The out-edges of `node`, as edge indices, in time order.
+    /// - Complexity: O(1).
+    @inline(__always)
+    public func outEdges(of node: Int) -> Range<Int> { Int(outRow[node])..<Int(outRow[node + 1]) }
+
+    /// The in-edges of `node`, as positions in ``inEdge``, in time order.
+    /// - Complexity: O(1).
+    @inline(__always)
+    public func inEdgePositions(of node: Int) -> Range<Int> { Int(inRow[node])..<Int(inRow[node + 1]) }
+
+    /// The exact amount of `edge`.
+    @inline(__always)
+    public func amount(of edge: Int) -> Amount {
+        Amount(baseUnits: Int128(edgeAmountHigh[edge]) << 64 | Int128(edgeAmountLow[edge]))
+    }
+
+    /// Checks the structural invariants (row offsets monotone, edges time-sorted per node, in-edges consistent).
+    /// - Complexity: O(nodes + edges).
+    public func validate() -> String? {
+        guard outRow.count == nodeCount + 1, inRow.count == nodeCount + 1, outRow.last == UInt64(edgeCount),
+              inRow.last == UInt64(edgeCount) else { return "row arrays have the wrong length or end" }
+        for v in 0..<nodeCount {
+            let out = outEdges(of: v)
+            guard out.lowerBound <= out.upperBound else { return "out row of node \(v) decreases" }
+            for e in out {
+                if edgeSource[e] != UInt32(v) { return "edge \(e) is listed under node \(v) but starts at \(edgeSource[e])" }
+                if e > out.lowerBound && edgeTime[e - 1] > edgeTime[e] { return "out-edges of node \(v) are not time-sorted" }
+            }
+            let ins = inEdgePositions(of: v)
+            for p in ins {
+                let e = Int(inEdge[p])
+                if edgeTarget[e] != UInt32(v) { return "in-edge \(e) is listed under node \(v) but ends at \(edgeTarget[e])" }
+                if p > ins.lowerBound && edgeTime[Int(inEdge[p - 1])] > edgeTime[e] { return "in-edges of node \(v) are not time-sorted" }
+            }
+        }
+        return nil
+    }
+}
