@@ -20,9 +20,9 @@ enum IngestLog {
     /// Updates a run's status (`running`, `complete`, `failed`), counts and error, inside the caller's transaction.
     static func record(_ id: Int64, in store: Store, status: String, error: String?, counts: [String: Int]) throws {
         let columns = counts.keys.sorted()
-        let assignments = columns.enumerated().map { "\($1) = ?\($0 + 4)" }.joined(separator: ", ")
+        let assignments = columns.enumerated().map { ", \($1) = ?\($0 + 4)" }.joined()
         let s = try store.db.prepare("""
-            UPDATE sources SET status = ?2, error = ?3, \(assignments),
+            UPDATE sources SET status = ?2, error = ?3\(assignments),
                 finished_at = CASE WHEN ?2 = 'running' THEN NULL ELSE ?\(columns.count + 4) END WHERE id = ?1
             """)
         try s.bind([.int(id), .text(status), error.map { .text($0) } ?? .null] + columns.map { .int(Int64(counts[$0] ?? 0)) }

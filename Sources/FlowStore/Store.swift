@@ -96,7 +96,7 @@ public final class Store {
         }
     }
 
-    /// Account-model tables (schema version 2). `amount` is an INTEGER when it fits 64 bits, else its exact decimal
+    /// Account-model and label tables (schema version 2). `amount` is an INTEGER when it fits 64 bits, else its exact decimal
     /// TEXT (wei and token values); `log_index` is the source's index, or the row's order within its transaction.
     static let accountSchemaSQL = """
     CREATE TABLE assets(
@@ -122,6 +122,17 @@ public final class Store {
     );
     CREATE INDEX transfers_from ON transfers(from_id, time);
     CREATE INDEX transfers_to ON transfers(to_id, time);
+    CREATE TABLE labels(
+        id INTEGER PRIMARY KEY,
+        address TEXT NOT NULL,
+        category TEXT NOT NULL,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        confidence INTEGER,
+        original_category TEXT NOT NULL,
+        source_id INTEGER,
+        UNIQUE (address, category, name, source)
+    );
     """
 
     static let schemaSQL = """

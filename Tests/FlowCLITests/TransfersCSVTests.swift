@@ -105,7 +105,7 @@ struct TransfersCSVTests {
             #expect(runCLI(["ingest", "btc-raw", Paths.fixture("btc/blk/blocks-0-438.blk"), "--db", db, "--quiet"]).exitCode == 0)
             // Turn it back into a version-1 store: no account tables.
             let raw = try Database(path: db)
-            try raw.execute("DROP TABLE transfers; DROP TABLE assets; UPDATE meta SET value = '1' WHERE key = 'schema_version';")
+            try raw.execute("DROP TABLE transfers; DROP TABLE assets; DROP TABLE labels; UPDATE meta SET value = '1' WHERE key = 'schema_version';")
             try raw.execute("ALTER TABLE sources DROP COLUMN transfers_added;")
             #expect(runCLI(["stats", "--db", db]).exitCode == 74)
             #expect(runCLI(["ingest", "transfers-csv", example, "--db", db, "--quiet"]).exitCode == 0)
