@@ -33,6 +33,25 @@ public struct CSVReader {
         return true
     }
 
+    /// Reads the header record and maps each column name (trimmed, lower-cased, byte-order mark removed) to its
+    /// position, checking that every `required` column is there.
+    /// - Throws: ``IngestError`` at line 1 for an empty file or missing columns.
+    public mutating func readHeader(required: [String]) throws -> [String: Int] {
+        guard let header = try next() else {
+            throw IngestError(.unexpectedShape, "empty file: expected a header with \(required.joined(separator: ","))", path: path, line: 1)
+        }
+        var columns: [String: Int] = [:]
+        for (i, name) in header.enumerated() {
+            columns[name.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: "\u{feff}", with: "")] = i
+        }
+        let missing = required.filter { columns[$0] == nil }
+        guard missing.isEmpty else {
+            throw IngestError(.unexpectedShape, "header lacks column(s) \(missing.joined(separator: ", ")); found \(header.joined(separator: ","))",
+                              path: path, line: 1)
+        }
+        return columns
+    }
+
     /// The next record's fields, or `nil` at the end of the file. Blank lines are skipped.
     /// - Throws: ``IngestError`` `bad-csv`-style `corrupt` with the line for an unterminated quote or stray quote.
     public mutating func next() throws -> [String]? {

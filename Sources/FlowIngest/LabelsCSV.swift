@@ -10,17 +10,7 @@ public enum LabelsCSV {
     /// - Throws: ``IngestError`` naming the file and line for a missing column, an empty field or a bad confidence.
     public static func read(path: String) throws -> [Label] {
         var csv = try CSVReader(path: path)
-        guard let header = try csv.next() else {
-            throw IngestError(.unexpectedShape, "empty file: expected a header with \(requiredColumns.joined(separator: ","))", path: path, line: 1)
-        }
-        var columns: [String: Int] = [:]
-        for (i, name) in header.enumerated() {
-            columns[name.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: "\u{feff}", with: "")] = i
-        }
-        let missing = requiredColumns.filter { columns[$0] == nil }
-        guard missing.isEmpty else {
-            throw IngestError(.unexpectedShape, "header lacks column(s) \(missing.joined(separator: ", "))", path: path, line: 1)
-        }
+        let columns = try csv.readHeader(required: requiredColumns)
         var labels: [Label] = []
         while let row = try csv.next() {
             let line = csv.recordLine

@@ -18,19 +18,7 @@ public struct TransfersCSVReader {
 
     public init(path: String, defaultChain: String) throws {
         csv = try CSVReader(path: path)
-        guard let header = try csv.next() else {
-            throw IngestError(.unexpectedShape, "empty file: expected a header with \(Self.requiredColumns.joined(separator: ","))",
-                              path: path, line: 1)
-        }
-        var columns: [String: Int] = [:]
-        for (i, name) in header.enumerated() {
-            columns[name.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: "\u{feff}", with: "")] = i
-        }
-        let missing = Self.requiredColumns.filter { columns[$0] == nil }
-        guard missing.isEmpty else {
-            throw IngestError(.unexpectedShape, "header lacks column(s) \(missing.joined(separator: ", ")); found \(header.joined(separator: ","))",
-                              path: path, line: 1)
-        }
+        let columns = try csv.readHeader(required: Self.requiredColumns)
         self.columns = columns
         self.defaultChain = defaultChain
     }
