@@ -26,6 +26,8 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(name: "ingest-rate", dependencies: ["BenchSupport"], path: "Sources/ingest-rate"),
+        .executableTarget(name: "make-graph-fixture", path: "Sources/make-graph-fixture"),
+        .executableTarget(name: "snapshot-load", dependencies: ["BenchSupport"], path: "Sources/snapshot-load"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,20 +25,16 @@ public struct AccountTransfer: Hashable, Sendable {
     /// Normalises an account address: `0x` + 40 hex digits is lower-cased (EIP-55 case carries no identity);
     /// anything else is kept as written, trimmed.
     public static func normalizedAddress(_ text: Substring) -> String {
-        let trimmed = text.trimmingCharacters(in: " \t")
-        if trimmed.utf8.count == 42, trimmed.hasPrefix("0x") || trimmed.hasPrefix("0X"),
-           trimmed.utf8.dropFirst(2).allSatisfy({ Hex.nibble($0) != nil }) {
-            return "0x" + trimmed.dropFirst(2).lowercased()
+        var u = text.utf8[...]
+        while let f = u.first, f == 0x20 || f == 0x09 { u = u.dropFirst() }
+        while let l = u.last, l == 0x20 || l == 0x09 { u = u.dropLast() }
+        if u.count == 42, u.first == UInt8(ascii: "0"), let x = u.dropFirst().first, x == UInt8(ascii: "x") || x == UInt8(ascii: "X"),
+           u.dropFirst(2).allSatisfy({ Hex.nibble($0) != nil }) {
+            var bytes: [UInt8] = [UInt8(ascii: "0"), UInt8(ascii: "x")]
+            bytes.reserveCapacity(42)
+            for c in u.dropFirst(2) { bytes.append(c >= UInt8(ascii: "A") && c <= UInt8(ascii: "F") ? c + 32 : c) }
+            return String(decoding: bytes, as: UTF8.self)
         }
-        return String(trimmed)
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> Substring {
-        var s = self
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return s
+        return String(decoding: u, as: UTF8.self)
     }
 }

@@ -16,7 +16,7 @@ public enum LabelsCSV {
             let line = csv.recordLine
             func field(_ name: String) -> String? {
                 guard let i = columns[name], i < row.count else { return nil }
-                let v = row[i].trimmingCharacters(in: .whitespaces)
+                let v = row[i].asciiTrimmed
                 return v.isEmpty ? nil : v
             }
             func required(_ name: String) throws -> String {

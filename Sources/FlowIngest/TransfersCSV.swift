@@ -30,7 +30,7 @@ public struct TransfersCSVReader {
         let line = csv.recordLine
         func field(_ name: String) -> String? {
             guard let i = columns[name], i < row.count else { return nil }
-            let v = row[i].trimmingCharacters(in: .whitespaces)
+            let v = row[i].asciiTrimmed
             return v.isEmpty ? nil : v
         }
         func fail(_ message: String) -> IngestError { IngestError(.corrupt, message, path: path, line: line) }

@@ -17,7 +17,7 @@ public final class TransferWriter {
     private var inBatch = false
     private var rowsInBatch = 0
     private var addressIDs: [String: Int64] = [:]
-    private var assetIDs: [String: Int64] = [:]
+    private var assetIDs: [String: (id: Int64, decimals: Int?)] = [:]
     private let insertTransfer, insertAddress, findAddress, insertAsset, findAsset: Statement
 
     public init(store: Store, source: SourceDescription) throws {
@@ -97,7 +97,7 @@ public final class TransferWriter {
 
     private func asset(chain: String, symbol: String, decimals: Int?) throws -> Int64 {
         let key = chain + "\u{0}" + symbol
-        if let id = assetIDs[key], decimals == nil { return id }
+        if let known = assetIDs[key], decimals == nil || decimals == known.decimals { return known.id }
         try insertAsset.bind([.text(chain), .text(symbol), decimals.map { .int(Int64($0)) } ?? .null])
         try insertAsset.run()
         try findAsset.bind([.text(chain), .text(symbol)])
@@ -114,7 +114,7 @@ public final class TransferWriter {
                 try db.execute("UPDATE assets SET decimals = \(decimals) WHERE id = \(id)")
             }
         }
-        assetIDs[key] = id
+        assetIDs[key] = (id, decimals ?? stored.map { Int($0) })
         return id
     }
 }
