@@ -147,7 +147,7 @@ public final class BitcoinWriter {
             storedTxidPrefixes = prefixes
         }
         if BitcoinWriter.shouldDeferIndexes(storedTransactions: storedTransactions, sourceBytes: source.bytes) {
-            try store.dropSecondaryIndexes()
+            try store.dropSecondaryIndexes(.bitcoin)
             deferredIndexes = true
         }
         recentOutputs.reserveCapacity(1 << 16)
@@ -196,7 +196,7 @@ public final class BitcoinWriter {
     public func finish(error: String? = nil) throws {
         try commit()
         if deferredIndexes {
-            try store.createSecondaryIndexes()
+            try store.createSecondaryIndexes(.bitcoin)
             deferredIndexes = false
         }
         try db.transaction {

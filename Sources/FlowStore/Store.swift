@@ -73,26 +73,45 @@ public final class Store {
     }
 
     /// Secondary indexes that queries need but a bulk load does not: a bulk load into a small store drops them
-    /// and rebuilds them once at the end, which is cheaper than maintaining them row by row.
-    static let secondaryIndexes: [(name: String, sql: String)] = [
-        ("outputs_address", "CREATE INDEX IF NOT EXISTS outputs_address ON outputs(address_id)"),
-        ("inputs_spends", "CREATE INDEX IF NOT EXISTS inputs_spends ON inputs(prev_tx_id, prev_vout) WHERE prev_tx_id IS NOT NULL"),
-        ("inputs_address", "CREATE INDEX IF NOT EXISTS inputs_address ON inputs(address_id) WHERE address_id IS NOT NULL"),
-        ("transactions_block", "CREATE INDEX IF NOT EXISTS transactions_block ON transactions(block_id, block_index)"),
-        ("inputs_waiting", "CREATE INDEX IF NOT EXISTS inputs_waiting ON inputs(prev_txid) WHERE prev_tx_id IS NULL"),
-    ]
+    /// and rebuilds them once at the end, which is cheaper than maintaining them row by row. Grouped by the
+    /// tables a writer fills, so loading one kind of data never rebuilds the other's indexes.
+    public enum IndexGroup: Sendable { case bitcoin, transfers }
 
-    /// Creates any missing secondary index.
-    public func createSecondaryIndexes() throws {
-        try db.transaction {
-            for index in Store.secondaryIndexes { try db.execute(index.sql) }
+    static func secondaryIndexes(_ group: IndexGroup) -> [(name: String, sql: String)] {
+        switch group {
+        case .bitcoin:
+            return [
+                ("outputs_address", "CREATE INDEX IF NOT EXISTS outputs_address ON outputs(address_id)"),
+                ("inputs_spends", "CREATE INDEX IF NOT EXISTS inputs_spends ON inputs(prev_tx_id, prev_vout) WHERE prev_tx_id IS NOT NULL"),
+                ("inputs_address", "CREATE INDEX IF NOT EXISTS inputs_address ON inputs(address_id) WHERE address_id IS NOT NULL"),
+                ("transactions_block", "CREATE INDEX IF NOT EXISTS transactions_block ON transactions(block_id, block_index)"),
+                ("inputs_waiting", "CREATE INDEX IF NOT EXISTS inputs_waiting ON inputs(prev_txid) WHERE prev_tx_id IS NULL"),
+            ]
+        case .transfers:
+            return [
+                ("transfers_from", "CREATE INDEX IF NOT EXISTS transfers_from ON transfers(from_id, time)"),
+                ("transfers_to", "CREATE INDEX IF NOT EXISTS transfers_to ON transfers(to_id, time)"),
+            ]
         }
     }
 
-    /// Drops the secondary indexes before a bulk load.
-    func dropSecondaryIndexes() throws {
+    /// Creates any missing secondary index of every group.
+    public func createSecondaryIndexes() throws {
+        try createSecondaryIndexes(.bitcoin)
+        try createSecondaryIndexes(.transfers)
+    }
+
+    /// Creates any missing secondary index of `group`.
+    public func createSecondaryIndexes(_ group: IndexGroup) throws {
         try db.transaction {
-            for index in Store.secondaryIndexes { try db.execute("DROP INDEX IF EXISTS \(index.name)") }
+            for index in Store.secondaryIndexes(group) { try db.execute(index.sql) }
+        }
+    }
+
+    /// Drops the secondary indexes of `group` before a bulk load.
+    func dropSecondaryIndexes(_ group: IndexGroup) throws {
+        try db.transaction {
+            for index in Store.secondaryIndexes(group) { try db.execute("DROP INDEX IF EXISTS \(index.name)") }
         }
     }
 
@@ -120,8 +139,6 @@ public final class Store {
         source_id INTEGER,
         UNIQUE (chain, tx, log_index)
     );
-    CREATE INDEX transfers_from ON transfers(from_id, time);
-    CREATE INDEX transfers_to ON transfers(to_id, time);
     CREATE TABLE labels(
         id INTEGER PRIMARY KEY,
         address TEXT NOT NULL,

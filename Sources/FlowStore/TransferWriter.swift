@@ -14,6 +14,8 @@ public final class TransferWriter {
 
     private var db: Database { store.db }
     private let sourceID: Int64
+    /// Whether this run dropped the transfers' secondary indexes and must rebuild them at ``finish(error:)``.
+    private var deferredIndexes = false
     private var inBatch = false
     private var rowsInBatch = 0
     private var addressIDs: [String: Int64] = [:]
@@ -32,6 +34,13 @@ public final class TransferWriter {
         findAddress = try db.prepare("SELECT id FROM addresses WHERE address = ?1")
         insertAsset = try db.prepare("INSERT INTO assets(chain, symbol, decimals) VALUES (?1, ?2, ?3) ON CONFLICT(chain, symbol) DO NOTHING")
         findAsset = try db.prepare("SELECT id, decimals FROM assets WHERE chain = ?1 AND symbol = ?2")
+        let stored = try db.scalarInt("SELECT count(*) FROM transfers") ?? 0
+        // Same policy as the Bitcoin tables: defer when the rebuild is cheap or the input outgrows the store
+        // (about 50 bytes a CSV row).
+        if stored < BitcoinWriter.smallStoreTransactions || Int64((source.bytes ?? 0) / 50) > stored {
+            try store.dropSecondaryIndexes(.transfers)
+            deferredIndexes = true
+        }
         sourceID = try IngestLog.start(source, in: store)
     }
 
@@ -68,6 +77,10 @@ public final class TransferWriter {
     /// Commits what is pending and marks the source complete, or failed with `error`.
     public func finish(error: String? = nil) throws {
         try commit()
+        if deferredIndexes {
+            try store.createSecondaryIndexes(.transfers)
+            deferredIndexes = false
+        }
         try db.transaction {
             try IngestLog.record(sourceID, in: store, status: error == nil ? "complete" : "failed", error: error,
                                  counts: ["transfers_added": added])

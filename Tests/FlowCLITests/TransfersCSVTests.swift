@@ -37,6 +37,8 @@ struct TransfersCSVTests {
             #expect(big.first?.1 == "text")
             let small = try store.db.prepare("SELECT typeof(amount) FROM transfers WHERE tx = '0xt1'").rows { $0.text(0) }
             #expect(small == ["integer"])
+            let indexes = Set(try store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").rows { $0.text(0) })
+            #expect(indexes.isSuperset(of: ["transfers_from", "transfers_to"]), "deferred indexes are rebuilt after the load")
             // The same rows in another file (new hash) are recognised row by row.
             let copy = dir.appendingPathComponent("copy.csv")
             try (String(contentsOfFile: example, encoding: .utf8) + "\n").write(to: copy, atomically: true, encoding: .utf8)
