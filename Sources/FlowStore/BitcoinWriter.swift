@@ -47,14 +47,11 @@ public final class BitcoinWriter {
     private var db: Database { store.db }
     private let chain: String
     private let network: BitcoinNetwork
-    private var sourceID: Int64 = 0
+    private let batch: IngestBatch
     private var rowsInBatch = 0
-    private var inBatch = false
     /// The first 8 bytes of every stored txid: an outpoint whose txid is absent here cannot be in the store, so the
     /// SQL lookup is skipped (most inputs of isolated blocks). `nil` for stores too large to hold it in memory.
     private var storedTxidPrefixes: Set<UInt64>?
-    /// Whether this run dropped the secondary indexes and must rebuild them at ``finish(error:)``.
-    private var deferredIndexes = false
     /// Stores with fewer transactions than this always defer their indexes (rebuilding them takes well under a second).
     public static let smallStoreTransactions: Int64 = 200_000
     /// Serialised bytes per transaction, on average, used to guess how many transactions an input holds.
@@ -137,8 +134,10 @@ public final class BitcoinWriter {
         blockByHash = try db.prepare("SELECT id, height, prev_hash FROM blocks WHERE hash = ?1")
         childrenOf = try db.prepare("SELECT id, height, hash FROM blocks WHERE prev_hash = ?1")
 
-        try loadWaiting()
         let storedTransactions = try db.scalarInt("SELECT count(*) FROM transactions") ?? 0
+        batch = try IngestBatch(store: store, source: source, group: .bitcoin,
+                                deferIndexes: BitcoinWriter.shouldDeferIndexes(storedTransactions: storedTransactions, sourceBytes: source.bytes))
+        try loadWaiting()
         if storedTransactions < 20_000_000 {
             var prefixes = Set<UInt64>(minimumCapacity: Int(storedTransactions) + 1 << 16)
             for p in try db.prepare("SELECT txid FROM transactions").rows([], { Hash256(internalBytes: $0.blob(0).reversed()).w0 }) {
@@ -146,13 +145,8 @@ public final class BitcoinWriter {
             }
             storedTxidPrefixes = prefixes
         }
-        if BitcoinWriter.shouldDeferIndexes(storedTransactions: storedTransactions, sourceBytes: source.bytes) {
-            try store.dropSecondaryIndexes(.bitcoin)
-            deferredIndexes = true
-        }
         recentOutputs.reserveCapacity(1 << 16)
         addressIDs.reserveCapacity(1 << 16)
-        sourceID = try IngestLog.start(source, in: store)
     }
 
     private func loadWaiting() throws {
@@ -171,21 +165,14 @@ public final class BitcoinWriter {
 
     // MARK: Batches
 
-    private func beginBatchIfNeeded() throws {
-        if !inBatch {
-            try db.execute("BEGIN IMMEDIATE")
-            inBatch = true
-            rowsInBatch = 0
-        }
+    private var logCounts: [String: Int] {
+        ["blocks_added": counts.blocks, "transactions_added": counts.transactions, "outputs_added": counts.outputs,
+         "inputs_added": counts.inputs]
     }
 
     /// Commits the open batch, if any, recording progress in the ingest log.
     public func commit() throws {
-        guard inBatch else { return }
-        try writeSourceCounts(status: "running", error: nil)
-        try store.bumpGeneration()
-        try db.execute("COMMIT")
-        inBatch = false
+        guard try batch.commit(counts: logCounts) else { return }
         rowsInBatch = 0
         if recentOutputs.count > 2_000_000 { recentOutputs.removeAll(keepingCapacity: true) }
         if addressIDs.count > 4_000_000 { addressIDs.removeAll(keepingCapacity: true) }
@@ -195,24 +182,12 @@ public final class BitcoinWriter {
     /// Commits what is pending and marks the source complete (or failed, with the error that stopped it).
     public func finish(error: String? = nil) throws {
         try commit()
-        if deferredIndexes {
-            try store.createSecondaryIndexes(.bitcoin)
-            deferredIndexes = false
-        }
-        try db.transaction {
-            try writeSourceCounts(status: error == nil ? "complete" : "failed", error: error)
-        }
-    }
-
-    private func writeSourceCounts(status: String, error: String?) throws {
-        try IngestLog.record(sourceID, in: store, status: status, error: error,
-                             counts: ["blocks_added": counts.blocks, "transactions_added": counts.transactions,
-                                      "outputs_added": counts.outputs, "inputs_added": counts.inputs])
+        try batch.finish(counts: logCounts, error: error)
     }
 
     /// Runs `body` as one all-or-nothing unit inside the batch.
     private func atomically(_ body: () throws -> Void) throws {
-        try beginBatchIfNeeded()
+        try batch.beginIfNeeded()
         let saved = counts
         try db.execute("SAVEPOINT unit")
         do {
@@ -266,7 +241,7 @@ public final class BitcoinWriter {
                 s.bind(4, blob: h.previousHash.displayBytes); s.bind(5, Int64(h.timestampUnix)); s.bind(6, Int64(h.version))
                 s.bind(7, blob: h.merkleRoot.displayBytes); s.bind(8, Int64(h.bits)); s.bind(9, Int64(h.nonce))
                 s.bind(10, block.transactions.count); s.bind(11, block.size); s.bind(12, block.strippedSize)
-                s.bind(13, block.weight); s.bind(14, Int64(1)); s.bind(15, sourceID)
+                s.bind(13, block.weight); s.bind(14, Int64(1)); s.bind(15, batch.sourceID)
                 try s.run()
                 blockRow = db.lastInsertRowID
             }
@@ -301,7 +276,7 @@ public final class BitcoinWriter {
                     let s = insertBlock
                     s.reset()
                     s.bind(1, blob: ref.hash.displayBytes); s.bind(2, chain); s.bind(3, ref.height.map(Int64.init))
-                    s.bind(5, ref.timestampUnix.map(Int64.init)); s.bind(14, Int64(0)); s.bind(15, sourceID)
+                    s.bind(5, ref.timestampUnix.map(Int64.init)); s.bind(14, Int64(0)); s.bind(15, batch.sourceID)
                     try s.run()
                     blockRow = db.lastInsertRowID
                     counts.blocks += 1

@@ -13,10 +13,7 @@ public final class TransferWriter {
     public var onCommit: ((Int) -> Void)?
 
     private var db: Database { store.db }
-    private let sourceID: Int64
-    /// Whether this run dropped the transfers' secondary indexes and must rebuild them at ``finish(error:)``.
-    private var deferredIndexes = false
-    private var inBatch = false
+    private let batch: IngestBatch
     private var rowsInBatch = 0
     private var addressIDs: [String: Int64] = [:]
     private var assetIDs: [String: (id: Int64, decimals: Int?)] = [:]
@@ -37,26 +34,20 @@ public final class TransferWriter {
         let stored = try db.scalarInt("SELECT count(*) FROM transfers") ?? 0
         // Same policy as the Bitcoin tables: defer when the rebuild is cheap or the input outgrows the store
         // (about 50 bytes a CSV row).
-        if stored < BitcoinWriter.smallStoreTransactions || Int64((source.bytes ?? 0) / 50) > stored {
-            try store.dropSecondaryIndexes(.transfers)
-            deferredIndexes = true
-        }
-        sourceID = try IngestLog.start(source, in: store)
+        batch = try IngestBatch(store: store, source: source, group: .transfers,
+                                deferIndexes: stored < BitcoinWriter.smallStoreTransactions || Int64((source.bytes ?? 0) / 50) > stored)
     }
 
     /// Stores one transfer.
     /// - Throws: ``StoreError`` when the asset's stated decimals contradict what the store already holds.
     public func add(_ t: AccountTransfer) throws {
-        if !inBatch {
-            try db.execute("BEGIN IMMEDIATE")
-            inBatch = true
-        }
+        try batch.beginIfNeeded()
         let assetID = try asset(chain: t.chain, symbol: t.asset, decimals: t.decimals)
         let s = insertTransfer
         s.rewind()
         s.bind(1, t.chain); s.bind(2, assetID); s.bind(3, try address(t.from)); s.bind(4, try address(t.to))
         if let small = Int64(exactly: t.amount.baseUnits) { s.bind(5, small) } else { s.bind(5, t.amount.description) }
-        s.bind(6, t.timestampUnix); s.bind(7, t.tx); s.bind(8, t.block); s.bind(9, t.index); s.bind(10, sourceID)
+        s.bind(6, t.timestampUnix); s.bind(7, t.tx); s.bind(8, t.block); s.bind(9, t.index); s.bind(10, batch.sourceID)
         try s.run()
         if db.changes == 1 { added += 1 } else { alreadyStored += 1 }
         rowsInBatch += 1
@@ -65,26 +56,16 @@ public final class TransferWriter {
 
     /// Commits the open batch, recording progress in the ingest log.
     public func commit() throws {
-        guard inBatch else { return }
-        try IngestLog.record(sourceID, in: store, status: "running", error: nil, counts: ["transfers_added": added])
-        try store.bumpGeneration()
-        try db.execute("COMMIT")
-        inBatch = false
-        rowsInBatch = 0
-        onCommit?(added)
+        if try batch.commit(counts: ["transfers_added": added]) {
+            rowsInBatch = 0
+            onCommit?(added)
+        }
     }
 
     /// Commits what is pending and marks the source complete, or failed with `error`.
     public func finish(error: String? = nil) throws {
         try commit()
-        if deferredIndexes {
-            try store.createSecondaryIndexes(.transfers)
-            deferredIndexes = false
-        }
-        try db.transaction {
-            try IngestLog.record(sourceID, in: store, status: error == nil ? "complete" : "failed", error: error,
-                                 counts: ["transfers_added": added])
-        }
+        try batch.finish(counts: ["transfers_added": added], error: error)
     }
 
     private func address(_ text: String) throws -> Int64 {

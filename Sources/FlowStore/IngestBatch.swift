@@ -1,0 +1,50 @@
+import FlowCore
+
+/// The batching every writer shares: one open transaction at a time, committed with the ingest-log progress and
+/// a generation bump; at the end, deferred indexes rebuilt and the run marked complete or failed.
+final class IngestBatch {
+    let store: Store
+    let sourceID: Int64
+    /// The index group this run dropped for a bulk load, rebuilt by ``finish(counts:error:)``.
+    var deferredIndexes: Store.IndexGroup?
+    private(set) var isOpen = false
+
+    /// Logs the start of the run and, when `deferIndexes`, drops `group`'s secondary indexes.
+    init(store: Store, source: SourceDescription, group: Store.IndexGroup, deferIndexes: Bool) throws {
+        self.store = store
+        if deferIndexes {
+            try store.dropSecondaryIndexes(group)
+            deferredIndexes = group
+        }
+        sourceID = try IngestLog.start(source, in: store)
+    }
+
+    func beginIfNeeded() throws {
+        guard !isOpen else { return }
+        try store.db.execute("BEGIN IMMEDIATE")
+        isOpen = true
+    }
+
+    /// Commits the open transaction, recording `counts` in the ingest log. Returns whether anything was committed.
+    @discardableResult
+    func commit(counts: [String: Int]) throws -> Bool {
+        guard isOpen else { return false }
+        try IngestLog.record(sourceID, in: store, status: "running", error: nil, counts: counts)
+        try store.bumpGeneration()
+        try store.db.execute("COMMIT")
+        isOpen = false
+        return true
+    }
+
+    /// Rebuilds deferred indexes and marks the run complete, or failed with `error`. Commit first.
+    func finish(counts: [String: Int], error: String?) throws {
+        if let group = deferredIndexes {
+            try store.createSecondaryIndexes(group)
+            deferredIndexes = nil
+        }
+        let id = sourceID, store = self.store
+        try store.db.transaction {
+            try IngestLog.record(id, in: store, status: error == nil ? "complete" : "failed", error: error, counts: counts)
+        }
+    }
+}
