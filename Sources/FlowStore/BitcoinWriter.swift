@@ -66,11 +66,10 @@ public final class BitcoinWriter {
     }
     /// Stored inputs whose spent output is not stored yet, by the txid they wait for: loaded at start, kept up to
     /// date, so resolving needs no query (and a bulk load can defer the `inputs_waiting` index).
-    private struct WaitingInput { var txRow: Int64; var vin: Int64; var vout: UInt32; var value: Int64? }
     private var waiting: [Hash256: [WaitingInput]] = [:]
 
     // Caches valid only while their rows are committed or in the open batch; cleared on rollback.
-    private var addressIDs: [String: Int64] = [:]
+    private let addresses: AddressInterner
     private struct Spendable { var txRow: Int64; var value: Int64; var addressID: Int64 }
     private struct OutPoint: Hashable { var txid: Hash256; var vout: UInt32 }
     private var recentOutputs: [OutPoint: Spendable] = [:]
@@ -79,7 +78,6 @@ public final class BitcoinWriter {
     private let insertTx, findTx: Statement
     private let insertOutput, insertInput, findOutput: Statement
     private let linkInput, relinkTotals: Statement
-    private let findAddress, insertAddress, setPublicKey: Statement
     private let setHeight, blockByHash, childrenOf: Statement
 
     /// Starts an ingest run of `source`, recording it in the ingest log.
@@ -127,26 +125,30 @@ public final class BitcoinWriter {
                 unknown_inputs = (SELECT count(*) FROM inputs WHERE tx_id = ?1 AND value IS NULL)
             WHERE id = ?1;
             """)
-        findAddress = try db.prepare("SELECT id FROM addresses WHERE address = ?1")
-        insertAddress = try db.prepare("INSERT INTO addresses(address, script_type, public_key) VALUES (?1, ?2, ?3) ON CONFLICT(address) DO NOTHING")
-        setPublicKey = try db.prepare("UPDATE addresses SET public_key = ?2 WHERE id = ?1 AND public_key IS NULL")
         setHeight = try db.prepare("UPDATE blocks SET height = ?2 WHERE id = ?1")
         blockByHash = try db.prepare("SELECT id, height, prev_hash FROM blocks WHERE hash = ?1")
         childrenOf = try db.prepare("SELECT id, height, hash FROM blocks WHERE prev_hash = ?1")
 
+        addresses = try AddressInterner(store: store)
         let storedTransactions = try db.scalarInt("SELECT count(*) FROM transactions") ?? 0
         batch = try IngestBatch(store: store, source: source, group: .bitcoin,
                                 deferIndexes: BitcoinWriter.shouldDeferIndexes(storedTransactions: storedTransactions, sourceBytes: source.bytes))
-        try loadWaiting()
-        if storedTransactions < 20_000_000 {
-            var prefixes = Set<UInt64>(minimumCapacity: Int(storedTransactions) + 1 << 16)
-            for p in try db.prepare("SELECT txid FROM transactions").rows([], { Hash256(internalBytes: $0.blob(0).reversed()).w0 }) {
-                prefixes.insert(p)
+        // Reuse what the previous writer on this Store knew, unless anyone has committed since (then reload).
+        if let carried = store.bitcoinResolution, carried.generation == (try store.generation()) {
+            waiting = carried.waiting
+            storedTxidPrefixes = carried.txidPrefixes
+        } else {
+            try loadWaiting()
+            if storedTransactions < 20_000_000 {
+                var prefixes = Set<UInt64>(minimumCapacity: Int(storedTransactions) + 1 << 16)
+                for p in try db.prepare("SELECT txid FROM transactions").rows([], { Hash256(internalBytes: $0.blob(0).reversed()).w0 }) {
+                    prefixes.insert(p)
+                }
+                storedTxidPrefixes = prefixes
             }
-            storedTxidPrefixes = prefixes
         }
+        store.bitcoinResolution = nil
         recentOutputs.reserveCapacity(1 << 16)
-        addressIDs.reserveCapacity(1 << 16)
     }
 
     private func loadWaiting() throws {
@@ -156,11 +158,6 @@ public final class BitcoinWriter {
         }) {
             waiting[w.0, default: []].append(w.1)
         }
-    }
-
-    /// True when a complete ingest of the same content (SHA-256) in the same format is already logged.
-    public static func isAlreadyIngested(store: Store, sha256: String, format: String) throws -> Bool {
-        try IngestLog.isComplete(sha256: sha256, format: format, in: store)
     }
 
     // MARK: Batches
@@ -175,7 +172,6 @@ public final class BitcoinWriter {
         guard try batch.commit(counts: logCounts) else { return }
         rowsInBatch = 0
         if recentOutputs.count > 2_000_000 { recentOutputs.removeAll(keepingCapacity: true) }
-        if addressIDs.count > 4_000_000 { addressIDs.removeAll(keepingCapacity: true) }
         onCommit?(counts)
     }
 
@@ -183,6 +179,10 @@ public final class BitcoinWriter {
     public func finish(error: String? = nil) throws {
         try commit()
         try batch.finish(counts: logCounts, error: error)
+        // Hand the in-memory resolution state to the next writer (a rolled-back unit may leave extra txid prefixes:
+        // they only cost a lookup).
+        store.bitcoinResolution = BitcoinResolutionState(generation: try store.generation(), txidPrefixes: storedTxidPrefixes,
+                                                         waiting: waiting)
     }
 
     /// Runs `body` as one all-or-nothing unit inside the batch.
@@ -197,7 +197,7 @@ public final class BitcoinWriter {
             try? db.execute("ROLLBACK TO unit")
             try? db.execute("RELEASE unit")
             counts = saved
-            addressIDs.removeAll()
+            addresses.reset()
             recentOutputs.removeAll()
             try? loadWaiting()
             throw error
@@ -451,29 +451,12 @@ public final class BitcoinWriter {
     }
 
     private func internAddress(_ address: ScriptAddress) throws -> Int64 {
-        if let id = addressIDs[address.text] { return id }
-        insertAddress.rewind()
-        insertAddress.bind(1, address.text)
-        insertAddress.bind(2, address.scriptType.rawValue)
-        insertAddress.bind(3, blob: address.publicKey)
-        try insertAddress.run()
-        let id: Int64
-        if db.changes == 1 {
-            id = db.lastInsertRowID
+        let before = addresses.added
+        let id = try addresses.id(of: address.text, scriptType: address.scriptType, publicKey: address.publicKey)
+        if addresses.added != before {
             counts.addresses += 1
             rowsInBatch += 1
-        } else {
-            findAddress.rewind()
-            findAddress.bind(1, address.text)
-            guard try findAddress.step() else { throw StoreError(resultCode: 1, message: "address \(address.text) vanished", path: source.path) }
-            id = findAddress.int(0)
-            findAddress.rewind()
-            if let key = address.publicKey {
-                try setPublicKey.bind([.int(id), .blob(key)])
-                try setPublicKey.run()
-            }
         }
-        addressIDs[address.text] = id
         return id
     }
 
@@ -545,5 +528,19 @@ extension Store {
         f.formatOptions = [.withInternetDateTime]
         f.timeZone = TimeZone(identifier: "UTC")
         return f.string(from: date)
+    }
+}
+
+/// A stored input waiting for the output it spends.
+struct WaitingInput { var txRow: Int64; var vin: Int64; var vout: UInt32; var value: Int64? }
+
+/// What a finished ``BitcoinWriter`` knew about the store (txid prefixes, waiting inputs), so the next writer on the
+/// same ``Store`` skips reloading it — valid only while the store generation is unchanged.
+final class BitcoinResolutionState {
+    let generation: Int64
+    let txidPrefixes: Set<UInt64>?
+    let waiting: [Hash256: [WaitingInput]]
+    init(generation: Int64, txidPrefixes: Set<UInt64>?, waiting: [Hash256: [WaitingInput]]) {
+        self.generation = generation; self.txidPrefixes = txidPrefixes; self.waiting = waiting
     }
 }

@@ -36,3 +36,11 @@ enum IngestLog {
                                 [.text(sha256), .text(format)]) ?? 0) > 0
     }
 }
+
+extension Store {
+    /// True when a complete ingest of the same content (SHA-256) in the same format is already logged, so running
+    /// it again would change nothing.
+    public func hasCompleteIngest(sha256: String, format: String) throws -> Bool {
+        try IngestLog.isComplete(sha256: sha256, format: format, in: self)
+    }
+}

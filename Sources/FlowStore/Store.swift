@@ -6,6 +6,8 @@ import Foundation
 public final class Store {
     public static let schemaVersion = 2
     public let db: Database
+    /// Resolution state the last Bitcoin writer on this connection left for the next one.
+    var bitcoinResolution: BitcoinResolutionState?
     public var path: String { db.path }
 
     /// Opens or creates the store at `path` and brings its schema up to date.

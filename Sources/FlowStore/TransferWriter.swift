@@ -8,16 +8,17 @@ public final class TransferWriter {
     public let source: SourceDescription
     public private(set) var added = 0
     public private(set) var alreadyStored = 0
-    public private(set) var newAddresses = 0
+    /// Addresses this run added to the store.
+    public var newAddresses: Int { addresses.added }
     public var batchRows = 100_000
     public var onCommit: ((Int) -> Void)?
 
     private var db: Database { store.db }
     private let batch: IngestBatch
     private var rowsInBatch = 0
-    private var addressIDs: [String: Int64] = [:]
+    private let addresses: AddressInterner
     private var assetIDs: [String: (id: Int64, decimals: Int?)] = [:]
-    private let insertTransfer, insertAddress, findAddress, insertAsset, findAsset: Statement
+    private let insertTransfer, insertAsset, findAsset: Statement
 
     public init(store: Store, source: SourceDescription) throws {
         self.store = store
@@ -27,8 +28,7 @@ public final class TransferWriter {
             INSERT INTO transfers(chain, asset_id, from_id, to_id, amount, time, tx, block, log_index, source_id)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (chain, tx, log_index) DO NOTHING
             """)
-        insertAddress = try db.prepare("INSERT INTO addresses(address, script_type) VALUES (?1, 11) ON CONFLICT(address) DO NOTHING")
-        findAddress = try db.prepare("SELECT id FROM addresses WHERE address = ?1")
+        addresses = try AddressInterner(store: store)
         insertAsset = try db.prepare("INSERT INTO assets(chain, symbol, decimals) VALUES (?1, ?2, ?3) ON CONFLICT(chain, symbol) DO NOTHING")
         findAsset = try db.prepare("SELECT id, decimals FROM assets WHERE chain = ?1 AND symbol = ?2")
         let stored = try db.scalarInt("SELECT count(*) FROM transfers") ?? 0
@@ -69,24 +69,7 @@ public final class TransferWriter {
     }
 
     private func address(_ text: String) throws -> Int64 {
-        if let id = addressIDs[text] { return id }
-        insertAddress.rewind()
-        insertAddress.bind(1, text)
-        try insertAddress.run()
-        let id: Int64
-        if db.changes == 1 {
-            id = db.lastInsertRowID
-            newAddresses += 1
-        } else {
-            findAddress.rewind()
-            findAddress.bind(1, text)
-            guard try findAddress.step() else { throw StoreError(resultCode: 1, message: "address \(text) vanished", path: source.path) }
-            id = findAddress.int(0)
-            findAddress.rewind()
-        }
-        if addressIDs.count > 4_000_000 { addressIDs.removeAll(keepingCapacity: true) }
-        addressIDs[text] = id
-        return id
+        try addresses.id(of: text, scriptType: .account)
     }
 
     private func asset(chain: String, symbol: String, decimals: Int?) throws -> Int64 {

@@ -127,6 +127,28 @@ struct BitcoinStoreTests {
         }
     }
 
+    /// Writers on one connection reuse each other's resolution state; a write from another connection in between
+    /// makes the next writer reload it (stale txid prefixes would leave spends of that write unresolved).
+    @Test func stateCarriedBetweenWritersIsDroppedWhenAnotherConnectionWrites() throws {
+        try withTemporaryDirectory { dir in
+            let blocks = try StoreBuilder.rawBlocks(ofBlkFile: Paths.shared("btc/blk-files/blocks-0-438.blk"))
+            let early = dir.appendingPathComponent("early.blk"), middle = dir.appendingPathComponent("middle.blk")
+            let late = dir.appendingPathComponent("late.blk")
+            try StoreBuilder.writeBlkFile(Array(blocks[..<110]), to: early)
+            try StoreBuilder.writeBlkFile(Array(blocks[110..<220]), to: middle)
+            try StoreBuilder.writeBlkFile(Array(blocks[220...]), to: late)
+            let path = dir.appendingPathComponent("shared.sqlite").path
+            let first = try Store(path: path)
+            try StoreBuilder.ingestRaw([late.path], into: first)
+            try StoreBuilder.ingestRaw([early.path], into: Store(path: path))  // another connection
+            try StoreBuilder.ingestRaw([middle.path], into: first)
+            let whole = try freshStore(dir, "whole.sqlite")
+            try StoreBuilder.ingestRaw([Paths.shared("btc/blk-files/blocks-0-438.blk")], into: whole)
+            #expect(try first.stats().unresolvedInputs == 0)
+            #expect(try StoreBuilder.dump(first) == StoreBuilder.dump(whole))
+        }
+    }
+
     @Test func reingestingChangesNothingAndOverlapsAreSkipped() throws {
         try withTemporaryDirectory { dir in
             let store = try freshStore(dir)

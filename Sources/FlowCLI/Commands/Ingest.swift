@@ -49,7 +49,7 @@ struct IngestDriver {
     /// Ingests one file: `body` reads it and hands blocks or transactions to the writer.
     mutating func ingestFile(_ path: String, chain: Chain, body: (BitcoinWriter) throws -> Void) throws {
         let sha = try FileDigest.sha256Hex(path: path)
-        if try BitcoinWriter.isAlreadyIngested(store: store, sha256: sha, format: format) {
+        if try store.hasCompleteIngest(sha256: sha, format: format) {
             progress.note("\(path): already ingested (sha256 \(sha.prefix(16))…), nothing to do")
             return
         }

@@ -35,7 +35,7 @@ struct IngestTransfersCSV: ParsableCommand {
             }
             for path in files {
                 let sha = try FileDigest.sha256Hex(path: path)
-                if try BitcoinWriter.isAlreadyIngested(store: store, sha256: sha, format: "transfers-csv") {
+                if try store.hasCompleteIngest(sha256: sha, format: "transfers-csv") {
                     progress.note("\(path): already ingested (sha256 \(sha.prefix(16))…), nothing to do")
                     continue
                 }

@@ -61,7 +61,7 @@ struct LabelsImport: ParsableCommand {
             let store = try openStoreForWriting(db)
             for path in files {
                 let sha = try FileDigest.sha256Hex(path: path)
-                if try BitcoinWriter.isAlreadyIngested(store: store, sha256: sha, format: "labels-csv") {
+                if try store.hasCompleteIngest(sha256: sha, format: "labels-csv") {
                     Console.current.err("\(path): already imported, nothing to do\n")
                     continue
                 }
