@@ -102,4 +102,27 @@ struct WorkedExampleTests {
         let late = accountExample(policy, stolenAt: 4)  // equal time: withdrawals first, so t4's send is still clean
         #expect(late.sent[0] == 0 && late.sent[1] == 0)
     }
+
+    /// An address seed taints its own outflows in full (hop 1); what its receivers do with it follows the policy.
+    @Test(arguments: [TracePolicy.fifo, .haircut, .lifo, .tiho])
+    func anAddressSeedTracesItsOutflows(policy: TracePolicy) {
+        // 0 (thief) → 1: 5 at t1, 0 → 2: 2 at t2; 1 → 3: 3 at t3; 4 → 1: 5 at t0 (clean, earlier).
+        let graph = FlowGraph.build(nodeCount: 5, edges: [
+            EdgeSpec(source: 0, target: 1, time: 1, amount: 5, transferID: 1),
+            EdgeSpec(source: 0, target: 2, time: 2, amount: 2, transferID: 2),
+            EdgeSpec(source: 1, target: 3, time: 3, amount: 3, transferID: 3),
+            EdgeSpec(source: 4, target: 1, time: 0, amount: 5, transferID: 4),
+        ])
+        let outcome = AccountTracer(graph: graph, policy: policy, direction: .forward, limits: TraceLimits(), asset: nil, isStop: { _ in false })
+            .trace(seedNodes: [0], seedEdges: [])
+        #expect(outcome.seedAmount == 7)
+        #expect(outcome.sinkTotal == 7)
+        var at: [Int: Int128] = [:]
+        for s in outcome.mergedSinks() { if case .node(let v) = s.location { at[v, default: 0] += s.amount; #expect(s.reason == .unspent) } }
+        // Node 1 holds 5 clean (t0) + 5 stolen (t1) and sends 3 at t3.
+        let expected: [TracePolicy: [Int: Int128]] = [
+            .fifo: [1: 5, 2: 2], .lifo: [1: 2, 2: 2, 3: 3], .tiho: [1: 2, 2: 2, 3: 3], .haircut: [1: 4, 2: 2, 3: 1],
+        ]
+        #expect(at == expected[policy])
+    }
 }

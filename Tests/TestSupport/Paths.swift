@@ -43,19 +43,6 @@ public func withTemporaryDirectory<T>(_ body: (URL) throws -> T) rethrows -> T {
     return try body(dir)
 }
 
-/// A small, fast, seeded generator (SplitMix64) so property tests are reproducible.
-public struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 /// The real blocks of `../shared/data/btc/` with the facts its README table states about them.
 public struct KnownBlock: Sendable {
     public var file: String

@@ -15,7 +15,7 @@
 /// Seeds: an address (its withdrawals in the window are fully tainted, hop 1 — with an amount limit only their
 /// first units in time order), or transfers (the taint lands on the receiver — backward: the sender — at hop 0).
 /// Taint arriving after the seeds stops at a stop-labelled address (`labelled`), below the dust threshold (`dust`),
-/// at the hop limit (`hop-limit`), at a seed address (`seed`), or when the node budget is spent (`node-budget`);
+/// at the hop limit (`hop-limit`), at a seed address or along a seed transfer (`seed`), or when the node budget is spent (`node-budget`);
 /// what an address still holds at the end is `unspent`, or `time-window` when it moves only after the window.
 /// An address's hop is the lowest hop of the tainted deposits applied so far (deposited strictly earlier); its
 /// withdrawals are one hop further.
@@ -84,6 +84,7 @@ private struct AccountRun {
     var slot: [Int32]
     var ledgers: [Ledger] = []
     var isSeed: Set<Int> = []
+    var seedEdgeSet: Set<Int> = []
     var edgeTaint: [Int: (taint: Taint, hop: Int)] = [:]
     var heap = BinaryHeap<Event>()
 
@@ -132,13 +133,14 @@ private struct AccountRun {
             }
         }
         for e in seedEdges where seenEdges.insert(e).inserted { seeds.append((e, 0)) }
+        seedEdgeSet = Set(seeds.map(\.edge))
         for (e, hop) in seeds {
             guard counts(e), key(e) >= windowStart, key(e) <= windowEnd else { continue }
             let w = amount(e), s = share(w)
             guard s > 0 else { continue }
             outcome.seedAmount += t.policy == .poison ? w : s
             if t.recordsFlows { outcome.flows.append(TraceFlow(via: .edge(e), amount: t.policy == .poison ? w : s, hop: hop)) }
-            deliver(e, Taint.leading(s, of: w, policy: t.policy), hop: hop)
+            deliver(e, Taint.leading(s, of: w, policy: t.policy), hop: hop, seeding: true)
         }
         while let event = heap.popMin() {
             let s = Int(slot[event.node])
@@ -161,10 +163,11 @@ private struct AccountRun {
     }
 
     /// Taint `taint` leaving along edge `e` at `hop` arrives at the far end.
-    mutating func deliver(_ e: Int, _ taint: Taint, hop: Int) {
+    mutating func deliver(_ e: Int, _ taint: Taint, hop: Int, seeding: Bool = false) {
         let v = far(e), time = g.edgeTime[e]
         let amount = taint.amount
-        if isSeed.contains(v) { sink(v, .seed, amount, hop, time); return }
+        // Into a seed address, or along a seed transfer: that value is traced in full already.
+        if isSeed.contains(v) || (!seeding && seedEdgeSet.contains(e)) { sink(v, .seed, amount, hop, time); return }
         if hop > 0 {
             if t.isStop(v) { sink(v, .labelled, amount, hop, time); return }
             if amount < t.limits.minAmount { sink(v, .dust, amount, hop, time); return }
@@ -223,7 +226,10 @@ private struct AccountRun {
                 while j < wCount && key(withdrawal(v, j)) == kw { group.append(withdrawal(v, j)); j += 1 }
                 l.nextWithdrawal = j
                 if t.policy == .tiho && group.count > 1 {
-                    group.sort { amount($0) != amount($1) ? amount($0) > amount($1) : $0 < $1 }
+                    // Largest first; equal amounts keep ledger order.
+                    group = group.indices.sorted { a, b in
+                        amount(group[a]) != amount(group[b]) ? amount(group[a]) > amount(group[b]) : a < b
+                    }.map { group[$0] }
                 }
                 for e in group where counts(e) {
                     let carried = withdraw(&l, amount(e))

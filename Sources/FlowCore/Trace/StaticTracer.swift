@@ -59,9 +59,12 @@ public struct StaticTracer {
         while !frontier.isEmpty {
             frontier.sort()
             var next: [Int] = []
-            for v in frontier {
-                let x = held[v]
-                held[v] = 0; isHeld[v] = false
+            // This round's taint, taken out before anything arrives for the next round.
+            let current = frontier.map { v in
+                defer { held[v] = 0; isHeld[v] = false }
+                return (v, held[v])
+            }
+            for (v, x) in current {
                 func stop(_ reason: SinkReason) { outcome.sinks.append(TraceSink(location: .node(v), reason: reason, amount: x, hop: hop, time: 0)) }
                 if hop > 0 && isStop(v) { stop(.labelled); continue }
                 if hop > 0 && x < limits.minAmount { stop(.dust); continue }

@@ -6,7 +6,8 @@
 /// topological order (forward: ascending ``UTXOGraph/txRank``, backward: descending), each once, after everything
 /// that can taint it has arrived — so a transaction sees all its tainted inputs together.
 ///
-/// Stops, checked in this order on every tainted output reached after the seeds: a stop-labelled address
+/// Stops, checked in this order on every tainted output reached after the seeds: a seed output (`seed`: its value
+/// is traced in full already), a stop-labelled address
 /// (`labelled`); forward, an unspent output (`unspent`); taint below the dust threshold (`dust`); the hop limit
 /// (`hop-limit`); a spending (forward) or creating (backward) transaction outside the time window (`time-window`);
 /// the node budget (`node-budget`). Taint put on the fee is its own sink (`fee`); backward, coinbase outputs
@@ -36,6 +37,7 @@ public struct UTXOTracer {
         var heap = BinaryHeap<UInt64>()
         let forward = direction == .forward
         let g = graph
+        let seeds = Set(seedOutputs)
 
         func sink(_ location: TraceLocation, _ reason: SinkReason, _ amount: Int128, _ hop: Int, _ time: Int64) {
             outcome.sinks.append(TraceSink(location: location, reason: reason, amount: amount, hop: hop, time: time))
@@ -53,6 +55,7 @@ public struct UTXOTracer {
             let amount = policy == .poison ? value : taint.amount
             guard amount > 0 else { return }
             let here = TraceLocation.output(o)
+            if hop > 0 && seeds.contains(o) { sink(here, .seed, amount, hop, time); return }
             if hop > 0 && isStop(g.outAddress[o]) { sink(here, .labelled, amount, hop, time); return }
             if forward {
                 let spender = g.outSpender[o]

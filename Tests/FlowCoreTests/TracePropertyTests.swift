@@ -1,0 +1,198 @@
+import FlowCore
+import Testing
+import TestSupport
+
+/// The optimised tracers against the reference ones on thousands of random small graphs (seeded, reproducible).
+@Suite("Trace properties")
+struct TracePropertyTests {
+    static func randomLimits(_ r: inout SeededRandom, maxTime: Int64) -> TraceLimits {
+        var l = TraceLimits()
+        if r.chance(0.4) { l.maxHops = r.int(1...4) }
+        if r.chance(0.2) { l.since = Int64(r.int(0...Int(maxTime / 2))) }
+        if r.chance(0.25) { l.until = Int64(r.int(Int(maxTime / 2)...Int(maxTime))) }
+        if r.chance(0.2) { l.minAmount = Int128(r.int(1...4)) }
+        if r.chance(0.2) { l.maxNodes = r.int(0...4) }
+        return l
+    }
+
+    struct AccountCase {
+        var nodeCount: Int
+        var edges: [EdgeSpec]
+        var stops: Set<Int>
+        var seedNodes: [Int]
+        var seedTransfers: [Int64]
+        var amount: Int128?
+    }
+
+    static func randomAccountCase(_ r: inout SeededRandom) -> AccountCase {
+        let n = r.int(2...7)
+        var edges: [EdgeSpec] = []
+        for id in 0..<r.int(1...14) {
+            let s = r.int(0...(n - 1))
+            var t = r.int(0...(n - 1))
+            if t == s && !r.chance(0.1) { t = (t + 1) % n }
+            edges.append(EdgeSpec(source: s, target: t, time: Int64(r.int(1...8)), amount: Int128(r.int(1...12)), transferID: Int64(id + 1)))
+        }
+        var stops = Set<Int>()
+        if r.chance(0.3) { stops.insert(r.int(0...(n - 1))) }
+        var seedNodes: [Int] = [], seedTransfers: [Int64] = []
+        if r.chance(0.5) { seedNodes.append(r.int(0...(n - 1))) } else { seedTransfers.append(Int64(r.int(1...edges.count))) }
+        if r.chance(0.2) { seedTransfers.append(Int64(r.int(1...edges.count))) }
+        return AccountCase(nodeCount: n, edges: edges, stops: stops, seedNodes: seedNodes, seedTransfers: seedTransfers,
+                           amount: r.chance(0.25) ? Int128(r.int(1...15)) : nil)
+    }
+
+    @Test(arguments: 0..<8)
+    func accountTracerMatchesTheReference(batch: Int) throws {
+        for i in 0..<500 {
+            var r = SeededRandom(seed: UInt64(batch * 1_000 + i))
+            let c = Self.randomAccountCase(&r)
+            let policy = TracePolicy.allCases[r.int(0...4)]
+            let direction: TraceDirection = r.chance(0.5) ? .forward : .backward
+            let limits = Self.randomLimits(&r, maxTime: 8)
+            let graph = FlowGraph.build(nodeCount: c.nodeCount, edges: c.edges)
+            let seedEdges = c.seedTransfers.compactMap { id in (0..<graph.edgeCount).first { graph.edgeTransferID[$0] == id } }
+            let tracer = AccountTracer(graph: graph, policy: policy, direction: direction, limits: limits, asset: nil, isStop: { c.stops.contains($0) })
+            let outcome = tracer.trace(seedNodes: c.seedNodes, seedEdges: seedEdges, amount: c.amount)
+            let expected = ReferenceTrace.account(nodeCount: c.nodeCount, edges: c.edges, policy: policy, direction: direction, limits: limits,
+                                                  stops: c.stops, seedNodes: c.seedNodes, seedTransfers: c.seedTransfers, amount: c.amount)
+            let got = ReferenceTrace.Result(outcome)
+            #expect(got == expected, "seed \(batch * 1_000 + i) \(policy) \(direction) \(limits)\n got \(got)\nwant \(expected)\n\(c.edges)")
+            if policy != .poison { #expect(outcome.sinkTotal == outcome.seedAmount, "conservation, seed \(batch * 1_000 + i) \(policy) \(direction) \(limits)") }
+            let again = tracer.trace(seedNodes: c.seedNodes, seedEdges: seedEdges, amount: c.amount)
+            #expect(again.sinks == outcome.sinks && again.flows == outcome.flows, "deterministic")
+            if got != expected { return }
+        }
+    }
+
+    static func randomUTXOCase(_ r: inout SeededRandom) -> (txs: [TransactionSpec], seeds: [(tx: Int, vout: Int)]) {
+        var txs: [TransactionSpec] = []
+        var unspent: [(tx: Int, vout: Int)] = []
+        var time: Int64 = 1
+        for _ in 0..<r.int(1...3) {
+            let outs = (0..<r.int(1...2)).map { _ in (Int64(r.int(1...20)), Int64(r.int(1...6))) }
+            for k in outs.indices { unspent.append((txs.count, k)) }
+            txs.append(TransactionSpec(inputs: [], outputs: outs, time: time))
+            time += Int64(r.int(0...1))
+        }
+        for _ in 0..<r.int(1...9) where !unspent.isEmpty {
+            var inputs: [(tx: Int, vout: Int)?] = []
+            var stated: [Int64] = []
+            var total: Int64 = 0
+            for _ in 0..<r.int(1...3) where !unspent.isEmpty {
+                let u = unspent.remove(at: r.int(0...(unspent.count - 1)))
+                inputs.append(u); stated.append(-1); total += txs[u.tx].outputs[u.vout].value
+            }
+            if r.chance(0.1) { inputs.append(nil); let v = r.chance(0.5) ? Int64(r.int(1...5)) : -1; stated.append(v); total += max(0, v) }
+            var outs: [(value: Int64, address: Int64)] = []
+            var left = total
+            for k in 0..<r.int(1...3) where left > 0 {
+                let v = k == 2 || r.chance(0.3) ? left : Int64(r.int(1...Int(left)))
+                outs.append((v, Int64(r.int(1...6)))); left -= v
+            }
+            if outs.isEmpty { outs.append((0, 1)) }
+            if r.chance(0.6), let last = outs.indices.last, left > 0 { outs[last].value += left - (r.chance(0.5) ? min(left, 2) : 0) }
+            for k in outs.indices { unspent.append((txs.count, k)) }
+            txs.append(TransactionSpec(inputs: inputs, statedInputValues: stated, outputs: outs, time: time))
+            time += Int64(r.int(0...2))
+        }
+        var seeds: [(tx: Int, vout: Int)] = []
+        for _ in 0..<r.int(1...2) {
+            let t = r.int(0...(txs.count - 1))
+            seeds.append((t, r.int(0...(txs[t].outputs.count - 1))))
+        }
+        return (txs, seeds)
+    }
+
+    @Test(arguments: 0..<8)
+    func utxoTracerMatchesTheReference(batch: Int) throws {
+        for i in 0..<500 {
+            var r = SeededRandom(seed: UInt64(100_000 + batch * 1_000 + i))
+            let (txs, seeds) = Self.randomUTXOCase(&r)
+            let policy = TracePolicy.allCases[r.int(0...4)]
+            let direction: TraceDirection = r.chance(0.5) ? .forward : .backward
+            let limits = Self.randomLimits(&r, maxTime: 12)
+            var stops = Set<Int64>()
+            if r.chance(0.3) { stops.insert(Int64(r.int(1...6))) }
+            let amount: Int128? = r.chance(0.25) ? Int128(r.int(1...25)) : nil
+            let graph = UTXOGraph.build(txs)
+            #expect(graph.validate() == nil)
+            var seedOutputs: [Int] = []
+            var seen = Set<Int>()
+            var seedPairs: [(tx: Int, vout: Int)] = []
+            for s in seeds where seen.insert(Int(graph.txOutRow[s.tx]) + s.vout).inserted {
+                seedOutputs.append(Int(graph.txOutRow[s.tx]) + s.vout); seedPairs.append(s)
+            }
+            let tracer = UTXOTracer(graph: graph, policy: policy, direction: direction, limits: limits, isStop: { stops.contains($0) })
+            let outcome = tracer.trace(seedOutputs: seedOutputs, amount: amount)
+            let expected = ReferenceTrace.utxo(txs, policy: policy, direction: direction, limits: limits, stops: stops, seedOutputs: seedPairs, amount: amount)
+            let got = ReferenceTrace.Result(outcome)
+            #expect(got == expected, "seed \(100_000 + batch * 1_000 + i) \(policy) \(direction) \(limits)\n got \(got)\nwant \(expected)\n\(txs)")
+            if policy != .poison { #expect(outcome.sinkTotal == outcome.seedAmount, "conservation, seed \(100_000 + batch * 1_000 + i)") }
+            if got != expected { return }
+        }
+    }
+
+    @Test(arguments: 0..<4)
+    func staticTracerMatchesTheReference(batch: Int) throws {
+        for i in 0..<500 {
+            var r = SeededRandom(seed: 200_000 + UInt64(batch * 1_000 + i))
+            let c = Self.randomAccountCase(&r)
+            let policy: TracePolicy = r.chance(0.5) ? .poison : .haircut
+            var limits = Self.randomLimits(&r, maxTime: 8)
+            limits.maxHops = r.int(1...5)
+            let graph = FlowGraph.build(nodeCount: c.nodeCount, edges: c.edges)
+            let seeds = c.seedNodes + [r.int(0...(c.nodeCount - 1))]
+            let tracer = StaticTracer(graph: graph, policy: policy, limits: limits, asset: nil, isStop: { c.stops.contains($0) })
+            let outcome = tracer.trace(seedNodes: seeds, amount: c.amount)
+            let expected = ReferenceTrace.staticRounds(nodeCount: c.nodeCount, edges: c.edges, policy: policy, limits: limits, stops: c.stops,
+                                                       seedNodes: seeds, amount: c.amount)
+            let got = ReferenceTrace.Result(outcome)
+            #expect(got == expected, "seed \(200_000 + batch * 1_000 + i) \(policy) \(limits)\n got \(got)\nwant \(expected)")
+            if policy == .haircut { #expect(outcome.sinkTotal == outcome.seedAmount) }
+            // Reach: every node holding taint at some round is within maxHops of a seed, and every reached node is.
+            let reached = Set(StaticTracer(graph: graph, policy: .poison, limits: limits, asset: nil, isStop: { c.stops.contains($0) }).reach(seedNodes: seeds))
+            for s in outcome.sinks { if case .node(let v) = s.location { #expect(reached.contains(v)) } }
+            if got != expected { return }
+        }
+    }
+
+    @Test func fifoOnInputsABEqualsLIFOOnBA() {
+        var r = SeededRandom(seed: 7)
+        for _ in 0..<2_000 {
+            let inputs: [(value: Int128, taint: Taint)] = (0..<r.int(1...4)).map { _ in
+                let v = Int128(r.int(0...30))
+                var iv = IntervalList()
+                var p: Int128 = 0
+                while p < v { let len = Int128(r.int(1...5)); if r.chance(0.5) { iv.append(p, min(v, p + len)) }; p += len }
+                return (v, Taint(intervals: iv))
+            }
+            let total = inputs.reduce(Int128(0)) { $0 + $1.value }
+            var outputs: [Int128] = []
+            var left = total
+            while left > 0 && outputs.count < 3 { let o = Int128(r.int(0...Int(left))); outputs.append(o); left -= o }
+            let fee = left
+            let fifo = TransactionTaint.forward(policy: .fifo, inputs: inputs, outputs: outputs, fee: fee)
+            let lifo = TransactionTaint.forward(policy: .lifo, inputs: inputs.reversed(), outputs: outputs, fee: fee)
+            #expect(fifo == lifo)
+            #expect(fifo.reduce(Int128(0)) { $0 + $1.amount } == inputs.reduce(Int128(0)) { $0 + $1.taint.amount })
+        }
+    }
+
+    @Test func largestRemaindersConserveAndFavourTheLargestRemainders() {
+        #expect(Allocation.largestRemainders(total: 10, weights: [1, 1, 1]) == [4, 3, 3])
+        #expect(Allocation.largestRemainders(total: 2, weights: [1, 2, 3]) == [0, 1, 1])
+        var r = SeededRandom(seed: 11)
+        for _ in 0..<2_000 {
+            let weights = (0..<r.int(1...6)).map { _ in Int128(r.int(0...1_000)) }
+            let total = Int128(r.int(0...10_000))
+            let shares = Allocation.largestRemainders(total: total, weights: weights)
+            #expect(shares.reduce(0, +) == total)
+        }
+        // Wei-sized amounts: the 256-bit intermediate keeps the split exact.
+        let big: Int128 = 4_836_260_000_000_000_000_000_000
+        let shares = Allocation.largestRemainders(total: big, weights: [big / 3, big / 3, big - 2 * (big / 3)])
+        #expect(shares.reduce(0, +) == big)
+        #expect(Allocation.mulDiv(big, big - 1, big) == big - 1)
+    }
+}
