@@ -90,6 +90,28 @@ struct GraphSnapshotTests {
         }
     }
 
+    /// The UTXO sections: every stored transaction, output and input, spends linked both ways, ranks topological.
+    @Test func utxoGraphOfRealBlocksMatchesTheStore() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("u.sqlite").path
+            let store = try Store(path: db)
+            _ = try StoreBuilder.ingestRaw([Paths.fixture("btc/blk/blocks-0-438.blk"), Paths.shared("btc/raw-blocks/block-227835.raw"),
+                                            Paths.shared("btc/raw-blocks/block-227836.raw")], into: store)
+            let path = GraphSnapshot.defaultPath(forStore: db)
+            let summary = try GraphSnapshot.build(from: store, to: path)
+            let u = try GraphSnapshot.loadAll(path: path, expectedGeneration: try store.generation()).utxo
+            #expect(u.validate() == nil)
+            let counts = try store.db.prepare("""
+                SELECT (SELECT count(*) FROM transactions), (SELECT count(*) FROM outputs), (SELECT count(*) FROM inputs),
+                       (SELECT count(*) FROM inputs WHERE prev_tx_id IS NOT NULL)
+                """).rows { [Int($0.int(0)), Int($0.int(1)), Int($0.int(2)), Int($0.int(3))] }.first
+            #expect([summary.transactions, summary.outputs, summary.inputs] == Array(counts?.prefix(3) ?? []))
+            #expect((0..<u.outputCount).filter { u.outSpender[$0] != UTXOGraph.noIndex }.count == counts?[3])
+            // Block 227836 spends outputs of block 227835: those spends are linked in the snapshot.
+            #expect((counts?[3] ?? 0) > 7)
+        }
+    }
+
     private func runIngest(_ db: String) -> Bool {
         do {
             let store = try Store(path: db)

@@ -61,8 +61,8 @@ public struct TraceLimits: Sendable, Equatable {
         self.maxHops = maxHops; self.since = since; self.until = until; self.minAmount = minAmount; self.maxNodes = maxNodes
     }
 
-    @inline(__always) func allowsHop(_ hop: Int) -> Bool { maxHops.map { hop < $0 } ?? true }
-    @inline(__always) func contains(time: Int64) -> Bool { (since.map { time >= $0 } ?? true) && (until.map { time <= $0 } ?? true) }
+    @inline(__always) public func allowsHop(_ hop: Int) -> Bool { maxHops.map { hop < $0 } ?? true }
+    @inline(__always) public func contains(time: Int64) -> Bool { (since.map { time >= $0 } ?? true) && (until.map { time <= $0 } ?? true) }
 }
 
 /// Where a piece of taint ended: a node of the account graph, or an output, input, fee or coinbase of the UTXO graph.

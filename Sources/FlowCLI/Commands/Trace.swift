@@ -1,0 +1,416 @@
+import ArgumentParser
+import FlowCore
+import FlowIngest
+import FlowStore
+import Foundation
+
+/// The options every tracing command shares (`trace`, and later `export` and `report`).
+struct TraceOptions: ParsableArguments {
+    @Option(help: "Path of the store.") var db: String
+    @Option(name: .customLong("from"), parsing: .upToNextOption,
+            help: "Seeds: an address, txid:vout, a Bitcoin txid (all its outputs), or an account transfer's tx (prefix tx: or addr: to force).")
+    var seeds: [String]
+    @Option(help: "poison | haircut | fifo | lifo | tiho.") var policy: TracePolicy = .haircut
+    @Option(help: "forward (follow the money) | backward (source of funds).") var direction: TraceDirection = .forward
+    @Option(help: "Maximum hops (transfers, or transactions for Bitcoin).") var maxHops: Int?
+    @Option(help: "Start of the time window (Unix seconds or ISO-8601).") var since: String?
+    @Option(help: "End of the time window (Unix seconds or ISO-8601).") var until: String?
+    @Option(help: "Dust threshold in base units: smaller taint is not followed.") var minAmount: String?
+    @Option(help: "Trace only this many base units of the seeds (their first units in order).") var amount: String?
+    @Option(parsing: .upToNextOption, help: "Stop at addresses labelled with these categories (default: exchange mixer bridge).")
+    var stopAt: [String] = ["exchange", "mixer", "bridge"]
+    @Flag(help: "Do not stop at labelled addresses.") var noStops = false
+    @Option(help: "Expand at most this many nodes (addresses; transactions for Bitcoin).") var maxNodes: Int?
+    @Flag(name: .customLong("static"), help: "Ignore time (account data): split taint over out-edges by amount, in rounds.")
+    var isStatic = false
+    @Option(help: "Account data: the asset symbol to follow (needed when the seeds move several).") var asset: String?
+    @Option(help: "Snapshot path (default: <db>.graph).") var graph: String?
+    @Flag(help: "Refuse a missing or stale snapshot instead of recompiling it.") var noCompile = false
+
+    func validate() throws {
+        if let maxHops, maxHops < 1 { throw ValidationError("--max-hops must be at least 1") }
+        if let maxNodes, maxNodes < 0 { throw ValidationError("--max-nodes must not be negative") }
+        if isStatic && !(policy == .poison || policy == .haircut) {
+            throw ValidationError("--static splits by amount: use it with --policy haircut or poison")
+        }
+        if isStatic && direction == .backward { throw ValidationError("--static traces forward only") }
+        if isStatic && maxHops == nil { throw ValidationError("--static needs --max-hops (taint circulates forever in cycles otherwise)") }
+        for (name, v) in [("--since", since), ("--until", until)] {
+            if let v, TransfersCSVReader.parseTimestamp(v) == nil { throw ValidationError("\(name) '\(v)' is not Unix seconds or ISO-8601") }
+        }
+        for (name, v) in [("--min-amount", minAmount), ("--amount", amount)] {
+            if let v, Int128(v).map({ $0 >= 0 }) != true { throw ValidationError("\(name) '\(v)' is not a non-negative integer of base units") }
+        }
+        if seeds.isEmpty { throw ValidationError("give at least one --from seed") }
+    }
+
+    var limits: TraceLimits {
+        TraceLimits(maxHops: maxHops, since: since.flatMap(TransfersCSVReader.parseTimestamp), until: until.flatMap(TransfersCSVReader.parseTimestamp),
+                    minAmount: minAmount.flatMap { Int128($0) } ?? 0, maxNodes: maxNodes)
+    }
+
+    var stopCategories: [String] { noStops ? [] : stopAt.map(LabelCategory.normalize) }
+}
+
+extension TracePolicy: ExpressibleByArgument {}
+extension TraceDirection: ExpressibleByArgument {}
+
+/// Opens the snapshot of a store, recompiling a missing or stale one unless told not to.
+func compiledGraphs(store: Store, db: String, path: String?, allowCompile: Bool) throws -> CompiledGraphs {
+    let snapshot = path ?? GraphSnapshot.defaultPath(forStore: db)
+    let generation = try store.generation()
+    do {
+        return try GraphSnapshot.loadAll(path: snapshot, expectedGeneration: generation)
+    } catch let e as SnapshotError where e.kind != .io {
+        guard allowCompile else { throw CLIFailure(message: "\(e.description) (without --no-compile it is rebuilt)", exitCode: ExitStatus.noInput) }
+        Console.current.err("\(e.message): compiling the snapshot\n")
+        do { try GraphSnapshot.build(from: store, to: snapshot) } catch let b as SnapshotError {
+            throw CLIFailure(message: b.description, exitCode: ExitStatus.cannotCreate)
+        }
+        return try GraphSnapshot.loadAll(path: snapshot, expectedGeneration: generation)
+    }
+}
+
+/// A trace result as the CLI reports it: addresses, labels, txids and exact amounts.
+struct TraceReport: Encodable {
+    struct Seed: Encodable { var seed: String; var kind: String; var amount: String }
+    struct Parameters: Encodable {
+        var policy: String, direction: String, maxHops: Int?, since: String?, until: String?, minAmount: String, amount: String?
+        var stopAt: [String], maxNodes: Int?, isStatic: Bool
+        enum CodingKeys: String, CodingKey { case policy, direction, maxHops, since, until, minAmount, amount, stopAt, maxNodes, isStatic = "static" }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(policy, forKey: .policy); try c.encode(direction, forKey: .direction); try c.encode(maxHops, forKey: .maxHops)
+            try c.encode(since, forKey: .since); try c.encode(until, forKey: .until); try c.encode(minAmount, forKey: .minAmount)
+            try c.encode(amount, forKey: .amount); try c.encode(stopAt, forKey: .stopAt); try c.encode(maxNodes, forKey: .maxNodes)
+            try c.encode(isStatic, forKey: .isStatic)
+        }
+    }
+    struct AssetInfo: Encodable { var symbol: String; var decimals: Int?; var chain: String }
+    struct Sink: Encodable {
+        var address: String, label: String?, category: String, amount: String, hops: Int, firstTime: String?, lastTime: String?
+        var reason: String, count: Int
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(address, forKey: .address); try c.encode(label, forKey: .label); try c.encode(category, forKey: .category)
+            try c.encode(amount, forKey: .amount); try c.encode(hops, forKey: .hops); try c.encode(firstTime, forKey: .firstTime)
+            try c.encode(lastTime, forKey: .lastTime); try c.encode(reason, forKey: .reason); try c.encode(count, forKey: .count)
+        }
+        enum CodingKeys: String, CodingKey { case address, label, category, amount, hops, firstTime, lastTime, reason, count }
+    }
+    struct Edge: Encodable {
+        var from: String, to: String, tx: String, amount: String, time: String?, hop: Int, kind: String
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(from, forKey: .from); try c.encode(to, forKey: .to); try c.encode(tx, forKey: .tx); try c.encode(amount, forKey: .amount)
+            try c.encode(time, forKey: .time); try c.encode(hop, forKey: .hop); try c.encode(kind, forKey: .kind)
+        }
+        enum CodingKeys: String, CodingKey { case from, to, tx, amount, time, hop, kind }
+    }
+    struct Totals: Encodable { var byCategory: [String: String]; var byHop: [String: String]; var byReason: [String: String] }
+
+    var model: String
+    var seeds: [Seed]
+    var parameters: Parameters
+    var asset: AssetInfo
+    var seedAmount: String
+    var sinkTotal: String
+    /// Sum of sinks == seed amount (every policy but poison, which does not conserve).
+    var conserved: Bool?
+    var sinks: [Sink]
+    var sinkCount: Int
+    var totals: Totals
+    var edges: [Edge]
+    var edgeCount: Int
+    var edgesTruncated: Bool
+    var expanded: Int
+    var storeGeneration: Int64
+}
+
+func isoTime(_ t: Int64) -> String? {
+    guard t != Int64.max, t != Int64.min else { return nil }
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime]
+    f.timeZone = TimeZone(identifier: "UTC")
+    return f.string(from: Date(timeIntervalSince1970: TimeInterval(t)))
+}
+
+/// Resolves seeds, runs the right tracer on the snapshot and turns its outcome into a ``TraceReport``.
+struct TraceRunner {
+    let options: TraceOptions
+    let maxEdges: Int
+    let maxSinks: Int?
+
+    enum Resolved {
+        case utxo(outputs: [Int], seeds: [TraceReport.Seed])
+        case account(nodes: [Int], edges: [Int], seeds: [TraceReport.Seed])
+    }
+
+    func run() throws -> TraceReport {
+        let store = try openStoreForReading(options.db)
+        let graphs = try compiledGraphs(store: store, db: options.db, path: options.graph, allowCompile: !options.noCompile)
+        let limits = options.limits
+        let resolved = try resolve(store: store, graphs: graphs)
+        let stopIDs = try store.addressIDs(labelledWith: options.stopCategories)
+        let amountLimit = options.amount.flatMap { Int128($0) }
+        switch resolved {
+        case .utxo(let outputs, let seeds):
+            if options.isStatic { throw CLIFailure(message: "--static applies to account-model data; these seeds are Bitcoin outputs", exitCode: ExitStatus.dataError) }
+            let tracer = UTXOTracer(graph: graphs.utxo, policy: options.policy, direction: options.direction, limits: limits,
+                                    isStop: { stopIDs.contains($0) })
+            let outcome = tracer.trace(seedOutputs: outputs, amount: amountLimit)
+            return try report(outcome, model: "utxo", seeds: seeds, store: store, graphs: graphs, asset: .init(symbol: "BTC", decimals: 8, chain: "bitcoin"))
+        case .account(let nodes, let edges, let seeds):
+            let g = graphs.account
+            var stopNodes = Set<Int>()
+            for id in stopIDs { if let v = denseNode(g, id) { stopNodes.insert(v) } }
+            let (assetID, assetInfo) = try chooseAsset(store: store, graph: g, nodes: nodes, edges: edges)
+            let outcome: TraceOutcome
+            if options.isStatic {
+                outcome = StaticTracer(graph: g, policy: options.policy, limits: limits, asset: assetID, isStop: { stopNodes.contains($0) })
+                    .trace(seedNodes: nodes, amount: amountLimit)
+            } else {
+                outcome = AccountTracer(graph: g, policy: options.policy, direction: options.direction, limits: limits, asset: assetID,
+                                        isStop: { stopNodes.contains($0) }).trace(seedNodes: nodes, seedEdges: edges, amount: amountLimit)
+            }
+            return try report(outcome, model: "account", seeds: seeds, store: store, graphs: graphs, asset: assetInfo)
+        }
+    }
+
+    func denseNode(_ g: FlowGraph, _ addressID: Int64) -> Int? {
+        var lo = 0, hi = g.nodeCount
+        while lo < hi { let mid = (lo + hi) / 2; if g.nodeAddressID[mid] < addressID { lo = mid + 1 } else { hi = mid } }
+        return lo < g.nodeCount && g.nodeAddressID[lo] == addressID ? lo : nil
+    }
+
+    func resolve(store: Store, graphs: CompiledGraphs) throws -> Resolved {
+        var outputs: [Int] = [], nodes: [Int] = [], edges: [Int] = []
+        var seedInfo: [TraceReport.Seed] = []
+        let u = graphs.utxo, g = graphs.account
+        var edgeByTransfer: [Int64: Int]?
+        func fail(_ message: String) -> CLIFailure { CLIFailure(message: message, exitCode: ExitStatus.dataError) }
+        func output(_ tx: Int, _ vout: Int) -> Int? { vout >= 0 && vout < u.outputs(of: tx).count ? u.outputs(of: tx).lowerBound + vout : nil }
+        for raw in options.seeds {
+            var text = raw[...]
+            var forced: String?
+            for prefix in ["tx:", "addr:"] where text.hasPrefix(prefix) { forced = prefix; text = text.dropFirst(prefix.count) }
+            if forced == nil, let colon = text.lastIndex(of: ":"), let h = Hash256(displayHex: text[..<colon]), let vout = Int(text[text.index(after: colon)...]) {
+                guard let id = try store.transactionStoreID(txid: h), let tx = u.tx(storeID: id), let o = output(tx, vout) else {
+                    throw fail("seed \(raw): no such output in the store")
+                }
+                outputs.append(o)
+                seedInfo.append(.init(seed: String(raw), kind: "output", amount: String(u.outValue[o])))
+                continue
+            }
+            if forced != "addr:", text.count == 64, let h = Hash256(displayHex: text), let id = try store.transactionStoreID(txid: h), let tx = u.tx(storeID: id) {
+                outputs += u.outputs(of: tx)
+                seedInfo.append(.init(seed: String(raw), kind: "transaction", amount: String(u.outputs(of: tx).reduce(Int64(0)) { $0 + u.outValue[$1] })))
+                continue
+            }
+            if forced != "addr:" {
+                let ids = try store.transferIDs(tx: String(text))
+                if !ids.isEmpty {
+                    if edgeByTransfer == nil {
+                        var m: [Int64: Int] = [:]
+                        m.reserveCapacity(g.edgeCount)
+                        for e in 0..<g.edgeCount { m[g.edgeTransferID[e]] = e }
+                        edgeByTransfer = m
+                    }
+                    let found = ids.compactMap { edgeByTransfer?[$0] }
+                    edges += found
+                    seedInfo.append(.init(seed: String(raw), kind: "transfers", amount: String(found.reduce(Int128(0)) { $0 + g.amount(of: $1).baseUnits })))
+                    continue
+                }
+                if forced == "tx:" { throw fail("seed \(raw): no transaction or transfer with this id in the store") }
+            }
+            let address = AccountTransfer.normalizedAddress(text)
+            guard let id = try store.addressID(of: address) else { throw fail("seed \(raw): not an address, txid or transfer the store holds") }
+            if let v = denseNode(g, id) {
+                nodes.append(v)
+                seedInfo.append(.init(seed: String(raw), kind: "address", amount: ""))
+            } else {
+                let paying = try store.outputs(payingAddressID: id)
+                let found = paying.compactMap { p in u.tx(storeID: p.tx).flatMap { output($0, p.vout) } }
+                guard !found.isEmpty else { throw fail("seed \(raw): the address has no transfers or outputs in the snapshot") }
+                let limits = options.limits
+                let inWindow = found.filter { limits.contains(time: u.txTime[u.tx(ofOutput: $0)]) }
+                outputs += inWindow
+                seedInfo.append(.init(seed: String(raw), kind: "address", amount: String(inWindow.reduce(Int64(0)) { $0 + u.outValue[$1] })))
+            }
+        }
+        if !outputs.isEmpty && !(nodes.isEmpty && edges.isEmpty) {
+            throw fail("the seeds mix Bitcoin outputs and account-model transfers; trace them separately")
+        }
+        if !outputs.isEmpty {
+            var seen = Set<Int>()
+            return .utxo(outputs: outputs.filter { seen.insert($0).inserted }, seeds: seedInfo)
+        }
+        return .account(nodes: nodes, edges: edges, seeds: seedInfo)
+    }
+
+    func chooseAsset(store: Store, graph g: FlowGraph, nodes: [Int], edges: [Int]) throws -> (UInt32?, TraceReport.AssetInfo) {
+        let assets = try store.assets()
+        if let symbol = options.asset {
+            guard let a = assets.values.sorted(by: { $0.id < $1.id }).first(where: { $0.symbol.caseInsensitiveCompare(symbol) == .orderedSame }) else {
+                throw CLIFailure(message: "no asset '\(symbol)' in the store (have: \(assets.values.map(\.symbol).sorted().joined(separator: ", ")))",
+                                 exitCode: ExitStatus.dataError)
+            }
+            return (UInt32(a.id), .init(symbol: a.symbol, decimals: a.decimals, chain: a.chain))
+        }
+        var used = Set<UInt32>()
+        for e in edges { used.insert(g.edgeAsset[e]) }
+        for v in nodes {
+            for e in options.direction == .forward ? Array(g.outEdges(of: v)) : g.inEdgePositions(of: v).map({ Int(g.inEdge[$0]) }) {
+                used.insert(g.edgeAsset[e])
+            }
+        }
+        if used.count > 1 {
+            let names = used.compactMap { assets[Int64($0)]?.symbol }.sorted().joined(separator: ", ")
+            throw CLIFailure(message: "the seeds move several assets (\(names)): choose one with --asset", exitCode: ExitStatus.dataError)
+        }
+        guard let only = used.first, let a = assets[Int64(only)] else { return (nil, .init(symbol: "?", decimals: nil, chain: "?")) }
+        return (only, .init(symbol: a.symbol, decimals: a.decimals, chain: a.chain))
+    }
+
+    func report(_ outcome: TraceOutcome, model: String, seeds: [TraceReport.Seed], store: Store, graphs: CompiledGraphs,
+                asset: TraceReport.AssetInfo) throws -> TraceReport {
+        let u = graphs.utxo, g = graphs.account
+        // Where each sink is, as an address id (nil: the fee, or an input of unknown origin).
+        func addressID(_ l: TraceLocation) -> Int64? {
+            switch l {
+            case .node(let v): return g.nodeAddressID[v]
+            case .output(let o): return u.outAddress[o]
+            case .input(let i): return u.inAddress[i] == 0 ? nil : u.inAddress[i]
+            case .fee: return nil
+            }
+        }
+        struct Key: Hashable { var address: Int64?; var reason: SinkReason; var isFee: Bool }
+        struct Acc { var amount: Int128 = 0; var hop = Int.max; var first = Int64.max; var last = Int64.min; var count = 0 }
+        var merged: [Key: Acc] = [:]
+        for s in outcome.sinks {
+            let isFee: Bool
+            if case .fee = s.location { isFee = true } else { isFee = false }
+            let k = Key(address: addressID(s.location), reason: s.reason, isFee: isFee)
+            var a = merged[k] ?? Acc()
+            a.amount += s.amount; a.hop = min(a.hop, s.hop); a.count += 1
+            if s.time != Int64.max { a.first = min(a.first, s.time); a.last = max(a.last, s.time) }
+            merged[k] = a
+        }
+        let ids = merged.keys.compactMap(\.address)
+        let texts = try store.addressTexts(ids)
+        let labels = try store.hasLabels() ? try store.labels(ofAddressIDs: ids) : [:]
+        let stopSet = Set(options.stopCategories)
+        var sinks: [TraceReport.Sink] = []
+        var byCategory: [String: Int128] = [:], byHop: [String: Int128] = [:], byReason: [String: Int128] = [:]
+        for (k, a) in merged {
+            let addressLabels = k.address.flatMap { labels[$0] } ?? []
+            let chosen = addressLabels.first { stopSet.contains($0.category) } ?? addressLabels.first
+            let category = k.isFee ? "fee" : (chosen?.category ?? "unlabelled")
+            let address = k.isFee ? "(fee)" : (k.address.flatMap { texts[$0] } ?? "(unknown)")
+            sinks.append(.init(address: address, label: chosen?.name, category: category, amount: String(a.amount), hops: a.hop,
+                               firstTime: a.first == Int64.max ? nil : isoTime(a.first), lastTime: a.last == Int64.min ? nil : isoTime(a.last),
+                               reason: k.reason.rawValue, count: a.count))
+            byCategory[category, default: 0] += a.amount
+            byHop[String(a.hop), default: 0] += a.amount
+            byReason[k.reason.rawValue, default: 0] += a.amount
+        }
+        sinks.sort { x, y in
+            let (ax, ay) = (Int128(x.amount) ?? 0, Int128(y.amount) ?? 0)
+            return ax != ay ? ax > ay : (x.address, x.reason) < (y.address, y.reason)
+        }
+        let sinkCount = sinks.count
+        if let maxSinks, sinks.count > maxSinks { sinks.removeLast(sinks.count - maxSinks) }
+
+        // Edges: the largest flows, then in (hop, from, to) order.
+        let flowIndices = outcome.flows.indices.sorted { a, b in
+            let (x, y) = (outcome.flows[a], outcome.flows[b])
+            return x.amount != y.amount ? x.amount > y.amount : a < b
+        }.prefix(maxEdges)
+        var txOfTransfer: [Int64: String] = [:]
+        var txidOf: [Int64: String] = [:]
+        var addressIDsNeeded: [Int64] = []
+        for i in flowIndices {
+            switch outcome.flows[i].via {
+            case .edge(let e): addressIDsNeeded += [g.nodeAddressID[Int(g.edgeSource[e])], g.nodeAddressID[Int(g.edgeTarget[e])]]
+            case .input(let k): addressIDsNeeded.append(u.inAddress[k])
+            case .output(let o): addressIDsNeeded.append(u.outAddress[o])
+            }
+        }
+        let edgeTexts = try store.addressTexts(addressIDsNeeded)
+        txOfTransfer = try store.transferTxs(flowIndices.compactMap { if case .edge(let e) = outcome.flows[$0].via { return g.edgeTransferID[e] }; return nil })
+        txidOf = try store.txids(flowIndices.compactMap { i -> Int64? in
+            switch outcome.flows[i].via {
+            case .edge: return nil
+            case .input(let k): return u.txStoreID[Int(u.inTx[k])]
+            case .output(let o): return u.txStoreID[u.tx(ofOutput: o)]
+            }
+        })
+        var edges: [TraceReport.Edge] = flowIndices.map { i in
+            let f = outcome.flows[i]
+            switch f.via {
+            case .edge(let e):
+                return .init(from: edgeTexts[g.nodeAddressID[Int(g.edgeSource[e])]] ?? "?", to: edgeTexts[g.nodeAddressID[Int(g.edgeTarget[e])]] ?? "?",
+                             tx: txOfTransfer[g.edgeTransferID[e]] ?? "?", amount: String(f.amount), time: isoTime(g.edgeTime[e]), hop: f.hop, kind: "transfer")
+            case .input(let k):
+                let tx = Int(u.inTx[k]), txid = txidOf[u.txStoreID[tx]] ?? "?"
+                return .init(from: edgeTexts[u.inAddress[k]] ?? "(unknown)", to: txid, tx: txid, amount: String(f.amount), time: isoTime(u.txTime[tx]),
+                             hop: f.hop, kind: "input")
+            case .output(let o):
+                let tx = u.tx(ofOutput: o), txid = txidOf[u.txStoreID[tx]] ?? "?"
+                return .init(from: txid, to: edgeTexts[u.outAddress[o]] ?? "(unknown)", tx: txid, amount: String(f.amount), time: isoTime(u.txTime[tx]),
+                             hop: f.hop, kind: "output")
+            }
+        }
+        edges.sort { ($0.hop, $0.from, $0.to, $0.tx) < ($1.hop, $1.from, $1.to, $1.tx) }
+        let o = options
+        var seedsOut = seeds
+        if seedsOut.contains(where: { $0.amount.isEmpty }) {
+            // Address seeds of account data: their traced outflow is the seed amount less the other seeds'.
+            let others = seedsOut.reduce(Int128(0)) { $0 + (Int128($1.amount) ?? 0) }
+            for i in seedsOut.indices where seedsOut[i].amount.isEmpty { seedsOut[i].amount = String(max(0, outcome.seedAmount - others)) }
+        }
+        return TraceReport(
+            model: model, seeds: seedsOut,
+            parameters: .init(policy: o.policy.rawValue, direction: o.direction.rawValue, maxHops: o.maxHops,
+                              since: o.limits.since.flatMap(isoTime), until: o.limits.until.flatMap(isoTime), minAmount: String(o.limits.minAmount),
+                              amount: o.amount, stopAt: o.stopCategories, maxNodes: o.maxNodes, isStatic: o.isStatic),
+            asset: asset, seedAmount: String(outcome.seedAmount), sinkTotal: String(outcome.sinkTotal),
+            conserved: o.policy == .poison ? nil : outcome.sinkTotal == outcome.seedAmount,
+            sinks: sinks, sinkCount: sinkCount,
+            totals: .init(byCategory: byCategory.mapValues { String($0) }, byHop: byHop.mapValues { String($0) }, byReason: byReason.mapValues { String($0) }),
+            edges: edges, edgeCount: outcome.flows.count, edgesTruncated: outcome.flows.count > edges.count,
+            expanded: outcome.expanded, storeGeneration: graphs.storeGeneration)
+    }
+}
+
+/// `flowtrace trace`: follow tainted funds forward, or find their source backward.
+struct TraceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Trace funds from seeds under a taint policy (see the README for the exact semantics).",
+        discussion: """
+            Bitcoin is traced exactly at transaction level; account data (Ethereum, transfers-csv) through time-ordered \
+            per-address ledgers. Stops: --max-hops, --since/--until, --min-amount, --max-nodes and labelled addresses \
+            (--stop-at). The result lists where the taint ended (sinks, with the reason), totals per category and \
+            hop, and the flow edges used.
+            """)
+
+    @OptionGroup var trace: TraceOptions
+    @Option(help: "List at most this many flow edges (the largest).") var maxEdges = 1000
+    @Option(help: "List at most this many sinks (the largest); totals always cover all.") var maxSinks: Int?
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try withExitCodes {
+            let report = try TraceRunner(options: trace, maxEdges: maxEdges, maxSinks: maxSinks).run()
+            if output.isJSON { Console.current.out(try jsonText(report)); return }
+            var text = "\(report.model) trace, \(report.parameters.policy) \(report.parameters.direction): \(report.seedAmount) base units of \(report.asset.symbol)"
+            text += " from \(report.seeds.count) seed(s); \(report.sinkCount) sinks, \(report.edgeCount) flow edges, \(report.expanded) expanded\n"
+            for (category, amount) in report.totals.byCategory.sorted(by: { $0.key < $1.key }) { text += "  \(category): \(amount)\n" }
+            for s in report.sinks.prefix(20) {
+                text += "  \(s.amount)\t\(s.reason)\thop \(s.hops)\t\(s.address)\(s.label.map { " (\($0), \(s.category))" } ?? "")\n"
+            }
+            Console.current.out(text)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import FlowCore
+import Foundation
+
+/// Lookups that turn a trace's graph indices into evidence (addresses, txids, labels) and its seeds into indices.
+extension Store {
+    /// The interned id of `address` (as normalised), if the store has seen it.
+    public func addressID(of address: String) throws -> Int64? {
+        try db.prepare("SELECT id FROM addresses WHERE address = ?1").rows([.text(address)]) { $0.int(0) }.first
+    }
+
+    /// Address texts for ids (ids the store does not have are absent).
+    public func addressTexts(_ ids: some Sequence<Int64>) throws -> [Int64: String] {
+        let s = try db.prepare("SELECT address FROM addresses WHERE id = ?1")
+        var out: [Int64: String] = [:]
+        for id in Set(ids) { if let t = try s.rows([.int(id)], { $0.text(0) }).first { out[id] = t } }
+        return out
+    }
+
+    /// The store id of the Bitcoin transaction `txid` (display hex).
+    public func transactionStoreID(txid: Hash256) throws -> Int64? {
+        try db.prepare("SELECT id FROM transactions WHERE txid = ?1").rows([.blob(txid.displayBytes)]) { $0.int(0) }.first
+    }
+
+    /// Display txids of Bitcoin transactions by store id.
+    public func txids(_ ids: some Sequence<Int64>) throws -> [Int64: String] {
+        let s = try db.prepare("SELECT txid FROM transactions WHERE id = ?1")
+        var out: [Int64: String] = [:]
+        for id in Set(ids) { if let b = try s.rows([.int(id)], { $0.blob(0) }).first { out[id] = Hex.encode(b) } }
+        return out
+    }
+
+    /// Account transfers of transaction `tx` (as the source wrote it), by transfer id.
+    public func transferIDs(tx: String) throws -> [Int64] {
+        try db.prepare("SELECT id FROM transfers WHERE tx = ?1 ORDER BY log_index, id").rows([.text(tx)]) { $0.int(0) }
+    }
+
+    /// The source transaction of transfers by transfer id.
+    public func transferTxs(_ ids: some Sequence<Int64>) throws -> [Int64: String] {
+        let s = try db.prepare("SELECT tx FROM transfers WHERE id = ?1")
+        var out: [Int64: String] = [:]
+        for id in Set(ids) { if let t = try s.rows([.int(id)], { $0.text(0) }).first { out[id] = t } }
+        return out
+    }
+
+    /// Outputs paying an address, as (transaction store id, vout), in store order.
+    public func outputs(payingAddressID id: Int64) throws -> [(tx: Int64, vout: Int)] {
+        try db.prepare("SELECT tx_id, vout FROM outputs WHERE address_id = ?1 ORDER BY tx_id, vout").rows([.int(id)]) { ($0.int(0), Int($0.int(1))) }
+    }
+
+    /// Address ids labelled with any of `categories`.
+    public func addressIDs(labelledWith categories: [String]) throws -> Set<Int64> {
+        guard !categories.isEmpty else { return [] }
+        let list = categories.indices.map { "?\($0 + 1)" }.joined(separator: ",")
+        return Set(try db.prepare("""
+            SELECT DISTINCT a.id FROM labels l JOIN addresses a ON a.address = l.address WHERE l.category IN (\(list))
+            """).rows(categories.map { .text($0) }) { $0.int(0) })
+    }
+
+    /// The labels of the given address ids, by id (each address's labels in a stable order).
+    public func labels(ofAddressIDs ids: some Sequence<Int64>) throws -> [Int64: [Label]] {
+        let s = try db.prepare("""
+            SELECT l.address, l.category, l.name, l.source, l.confidence, l.original_category FROM labels l
+            JOIN addresses a ON a.address = l.address WHERE a.id = ?1 ORDER BY l.category, l.name, l.source
+            """)
+        var out: [Int64: [Label]] = [:]
+        for id in Set(ids) {
+            let labels = try s.rows([.int(id)]) {
+                Label(address: $0.text(0), category: $0.text(1), name: $0.text(2), source: $0.text(3),
+                      confidence: $0.optionalInt(4).map { Int($0) }, originalCategory: $0.text(5))
+            }
+            if !labels.isEmpty { out[id] = labels }
+        }
+        return out
+    }
+
+    /// Whether any label exists (so a trace can skip label lookups on unlabelled stores).
+    public func hasLabels() throws -> Bool {
+        try db.prepare("SELECT EXISTS(SELECT 1 FROM labels)").rows { $0.int(0) }.first == 1
+    }
+
+    /// An account-model asset.
+    public struct AssetInfo: Sendable, Equatable {
+        public var id: Int64
+        public var chain: String
+        public var symbol: String
+        public var decimals: Int?
+    }
+
+    /// Every account-model asset, by id.
+    public func assets() throws -> [Int64: AssetInfo] {
+        var out: [Int64: AssetInfo] = [:]
+        let all = try db.prepare("SELECT id, chain, symbol, decimals FROM assets").rows([]) {
+            AssetInfo(id: $0.int(0), chain: $0.text(1), symbol: $0.text(2), decimals: $0.optionalInt(3).map { Int($0) })
+        }
+        for a in all { out[a.id] = a }
+        return out
+    }
+}
