@@ -110,3 +110,32 @@ struct TraceTests {
         }
     }
 }
+
+@Suite("path")
+struct PathTests {
+    @Test func widestTimeRespectingPathsAndTheFlowBound() throws {
+        try withTemporaryDirectory { dir in
+            let csv = dir.appendingPathComponent("p.csv")
+            // a → b → d carries 5 then 3 (bottleneck 3); a → c → d carries 4 then 6 (bottleneck 4); c → d at t1 comes
+            // before anything reaches c, so it is not a path.
+            try """
+            from,to,amount,asset,timestamp,tx
+            a,b,5,X,10,t1
+            b,d,3,X,20,t2
+            a,c,4,X,11,t3
+            c,d,6,X,21,t4
+            c,d,50,X,1,t5
+            """.write(to: csv, atomically: true, encoding: .utf8)
+            let db = dir.appendingPathComponent("p.sqlite").path
+            #expect(runCLI(["ingest", "transfers-csv", csv.path, "--db", db]).exitCode == 0)
+            let run = runCLI(["path", "--db", db, "--from", "a", "--to", "d", "--json"])
+            #expect(run.exitCode == 0, "\(run.stderr)")
+            let result = try jsonObject(run.stdout)
+            let paths = try #require(result["paths"] as? [[String: Any]])
+            #expect(paths.compactMap { $0["bottleneck"] as? String } == ["4", "3"])
+            #expect((paths.first?["transfers"] as? [[String: Any]])?.compactMap { $0["tx"] as? String } == ["t3", "t4"])
+            #expect(result["maxFlowBound"] as? String == "7")
+            #expect(runCLI(["path", "--db", db, "--from", "a", "--to", "zz"]).exitCode == 65)
+        }
+    }
+}

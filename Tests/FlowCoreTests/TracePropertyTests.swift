@@ -157,6 +157,58 @@ struct TracePropertyTests {
         }
     }
 
+    /// Top-K bottleneck paths against enumerating every time-respecting walk; the max-flow bound against them.
+    @Test func pathFinderMatchesBruteForce() {
+        for i in 0..<1_500 {
+            var r = SeededRandom(seed: 300_000 + UInt64(i))
+            let c = Self.randomAccountCase(&r)
+            let graph = FlowGraph.build(nodeCount: c.nodeCount, edges: c.edges)
+            let (a, b) = (r.int(0...(c.nodeCount - 1)), r.int(0...(c.nodeCount - 1)))
+            guard a != b else { continue }
+            let k = r.int(1...4)
+            var limits = TraceLimits()
+            limits.maxHops = r.int(1...5)
+            let finder = PathFinder(graph: graph, asset: nil, limits: limits)
+            let (paths, truncated) = finder.topPaths(from: a, to: b, k: k)
+            #expect(!truncated)
+            // Every walk: strictly later edges, at most maxHops, never back to a, ending at the first arrival at b.
+            var walks: [(Int128, Int)] = []
+            func walk(_ v: Int, _ after: Int64, _ width: Int128, _ hops: Int) {
+                if v == b && hops > 0 { walks.append((width, hops)); return }
+                guard hops < limits.maxHops! else { return }
+                for e in graph.outEdges(of: v) where graph.edgeTime[e] > after && Int(graph.edgeTarget[e]) != a {
+                    walk(Int(graph.edgeTarget[e]), graph.edgeTime[e], min(width, graph.amount(of: e).baseUnits), hops + 1)
+                }
+            }
+            walk(a, Int64.min, Int128.max, 0)
+            walks.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+            let want = walks.prefix(k).map { [$0.0, Int128($0.1)] }
+            let got = paths.map { [$0.bottleneck, Int128($0.edges.count)] }
+            #expect(got == Array(want), "seed \(300_000 + i)")
+            for p in paths {
+                for (x, y) in zip(p.edges, p.edges.dropFirst()) {
+                    #expect(graph.edgeTarget[x] == graph.edgeSource[y] && graph.edgeTime[x] < graph.edgeTime[y])
+                }
+            }
+            let bound = finder.maxFlowBound(from: a, to: b)
+            let outflow = graph.outEdges(of: a).reduce(Int128(0)) { $0 + graph.amount(of: $1).baseUnits }
+            #expect(bound <= outflow)
+            #expect(bound >= (walks.first?.0 ?? 0), "the widest path alone fits under the bound")
+            if got != Array(want) { return }
+        }
+    }
+
+    @Test func maxFlowBoundRespectsTime() {
+        // 0 → 1 (10 at t2), 1 → 2 (7 at t3), 0 → 2 (4 at t1), 1 → 2 (9 at t1, before anything reaches 1).
+        let graph = FlowGraph.build(nodeCount: 3, edges: [
+            EdgeSpec(source: 0, target: 1, time: 2, amount: 10, transferID: 1), EdgeSpec(source: 1, target: 2, time: 3, amount: 7, transferID: 2),
+            EdgeSpec(source: 0, target: 2, time: 1, amount: 4, transferID: 3), EdgeSpec(source: 1, target: 2, time: 1, amount: 9, transferID: 4),
+        ])
+        let finder = PathFinder(graph: graph, asset: nil, limits: TraceLimits())
+        #expect(finder.maxFlowBound(from: 0, to: 2) == 11)
+        #expect(finder.topPaths(from: 0, to: 2, k: 5).paths.map(\.bottleneck) == [7, 4])
+    }
+
     @Test func fifoOnInputsABEqualsLIFOOnBA() {
         var r = SeededRandom(seed: 7)
         for _ in 0..<2_000 {

@@ -1,0 +1,98 @@
+import ArgumentParser
+import FlowCore
+import FlowIngest
+import FlowStore
+import Foundation
+
+/// `flowtrace path`: the widest time-respecting paths from A to B, and how much could have reached B at most.
+struct PathCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "path",
+        abstract: "Time-respecting paths from one address to another (account data), the top K by bottleneck amount.",
+        discussion: """
+            Each path's transfers are strictly later one after the other. maxFlowBound is the maximum flow over every \
+            transfer that lies on some time-respecting path from A to B: no more of A's outflow can have reached B.
+            """)
+
+    @Option(help: "Path of the store.") var db: String
+    @Option(name: .customLong("from"), help: "Address the funds leave.") var source: String
+    @Option(name: .customLong("to"), help: "Address they may have reached.") var target: String
+    @Option(help: "Maximum transfers per path.") var maxHops = 6
+    @Option(help: "How many paths.") var top = 5
+    @Option(help: "Start of the time window (Unix seconds or ISO-8601).") var since: String?
+    @Option(help: "End of the time window (Unix seconds or ISO-8601).") var until: String?
+    @Option(help: "The asset symbol to follow (needed when the store holds several).") var asset: String?
+    @Option(help: "Snapshot path (default: <db>.graph).") var graph: String?
+    @Flag(help: "Refuse a missing or stale snapshot instead of recompiling it.") var noCompile = false
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        struct Hop: Encodable { var from: String; var to: String; var tx: String; var amount: String; var time: String? }
+        struct Path: Encodable { var bottleneck: String; var hops: Int; var transfers: [Hop] }
+        var from: String, to: String, asset: String, maxHops: Int, paths: [Path], maxFlowBound: String, truncated: Bool
+    }
+
+    func validate() throws {
+        if maxHops < 1 { throw ValidationError("--max-hops must be at least 1") }
+        if top < 1 { throw ValidationError("--top must be at least 1") }
+        for (name, v) in [("--since", since), ("--until", until)] {
+            if let v, TransfersCSVReader.parseTimestamp(v) == nil { throw ValidationError("\(name) '\(v)' is not Unix seconds or ISO-8601") }
+        }
+    }
+
+    func run() throws {
+        try withExitCodes {
+            let store = try openStoreForReading(db)
+            let g = try compiledGraphs(store: store, db: db, path: graph, allowCompile: !noCompile).account
+            func node(_ text: String) throws -> Int {
+                let address = AccountTransfer.normalizedAddress(text[...])
+                guard let id = try store.addressID(of: address) else {
+                    throw CLIFailure(message: "\(text): the store has no such address", exitCode: ExitStatus.dataError)
+                }
+                var lo = 0, hi = g.nodeCount
+                while lo < hi { let mid = (lo + hi) / 2; if g.nodeAddressID[mid] < id { lo = mid + 1 } else { hi = mid } }
+                guard lo < g.nodeCount, g.nodeAddressID[lo] == id else {
+                    throw CLIFailure(message: "\(text): no account-model transfers touch this address", exitCode: ExitStatus.dataError)
+                }
+                return lo
+            }
+            let (a, b) = (try node(source), try node(target))
+            let assets = try store.assets()
+            var assetID: UInt32?
+            if let asset {
+                guard let found = assets.values.first(where: { $0.symbol.caseInsensitiveCompare(asset) == .orderedSame }) else {
+                    throw CLIFailure(message: "no asset '\(asset)' in the store", exitCode: ExitStatus.dataError)
+                }
+                assetID = UInt32(found.id)
+            } else {
+                let moved = Set(g.outEdges(of: a).map { g.edgeAsset[$0] })
+                if moved.count > 1 { throw CLIFailure(message: "\(source) moves several assets: choose one with --asset", exitCode: ExitStatus.dataError) }
+                assetID = moved.first
+            }
+            let limits = TraceLimits(maxHops: maxHops, since: since.flatMap(TransfersCSVReader.parseTimestamp),
+                                     until: until.flatMap(TransfersCSVReader.parseTimestamp))
+            let finder = PathFinder(graph: g, asset: assetID, limits: limits)
+            let (paths, truncated) = finder.topPaths(from: a, to: b, k: top)
+            let bound = finder.maxFlowBound(from: a, to: b)
+            let used = paths.flatMap(\.edges)
+            let texts = try store.addressTexts(used.flatMap { [g.nodeAddressID[Int(g.edgeSource[$0])], g.nodeAddressID[Int(g.edgeTarget[$0])]] })
+            let txs = try store.transferTxs(used.map { g.edgeTransferID[$0] })
+            let result = Result(
+                from: AccountTransfer.normalizedAddress(source[...]), to: AccountTransfer.normalizedAddress(target[...]),
+                asset: assetID.flatMap { assets[Int64($0)]?.symbol } ?? "?", maxHops: maxHops,
+                paths: paths.map { p in
+                    Result.Path(bottleneck: String(p.bottleneck), hops: p.edges.count, transfers: p.edges.map { e in
+                        Result.Hop(from: texts[g.nodeAddressID[Int(g.edgeSource[e])]] ?? "?", to: texts[g.nodeAddressID[Int(g.edgeTarget[e])]] ?? "?",
+                                   tx: txs[g.edgeTransferID[e]] ?? "?", amount: String(g.amount(of: e).baseUnits), time: isoTime(g.edgeTime[e]))
+                    })
+                },
+                maxFlowBound: String(bound), truncated: truncated)
+            if output.isJSON { Console.current.out(try jsonText(result)); return }
+            var text = "\(result.paths.count) path(s) from \(result.from) to \(result.to); at most \(bound) base units can have reached it\n"
+            for p in result.paths {
+                text += "  bottleneck \(p.bottleneck), \(p.hops) hop(s): " + ([p.transfers.first?.from ?? ""] + p.transfers.map(\.to)).joined(separator: " → ") + "\n"
+            }
+            Console.current.out(text)
+        }
+    }
+}
