@@ -28,6 +28,7 @@ let package = Package(
         .executableTarget(name: "ingest-rate", dependencies: ["BenchSupport"], path: "Sources/ingest-rate"),
         .executableTarget(name: "make-graph-fixture", path: "Sources/make-graph-fixture"),
         .executableTarget(name: "snapshot-load", dependencies: ["BenchSupport"], path: "Sources/snapshot-load"),
+        .executableTarget(name: "trace-kernels", dependencies: ["BenchSupport"], path: "Sources/trace-kernels"),
     ],
     swiftLanguageModes: [.v6]
 )

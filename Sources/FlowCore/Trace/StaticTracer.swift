@@ -34,79 +34,196 @@ public struct StaticTracer {
     }
 
     /// Traces from the seed nodes.
-    /// - Complexity: O(Σ out-degree of the nodes reached per round), at most `maxHops` rounds.
+    ///
+    /// Each round walks the nodes holding taint in ascending id order, straight from a bitmap (sequential access
+    /// to the CSR rows); the split uses 64-bit arithmetic with a floating-point quotient estimate corrected exactly
+    /// when amounts allow, and exact 128-bit arithmetic otherwise — the results are the same.
+    /// - Complexity: O(Σ out-degree of the nodes holding taint per round), at most `maxHops` rounds.
     public func trace(seedNodes: [Int], amount limit: Int128? = nil) -> TraceOutcome {
         precondition(limits.maxHops != nil, "static tracing needs a hop limit")
+        var budget = limit
+        var seeds: [(Int, Int128)] = []
+        var seen = Set<Int>()
+        var total: Int128 = 0
+        for v in seedNodes where seen.insert(v).inserted {
+            let out = outTotal(v)
+            var share = out
+            if let b = budget { share = min(b, out); budget = b - share }
+            guard share > 0 else { continue }
+            seeds.append((v, share))
+            total += share
+        }
+        // Haircut conserves taint, so no node holds more than the seeds did; poison copies edge amounts and may.
+        return policy == .haircut && total <= Int128(UInt64.max) ? run(seeds, UInt64.self) : run(seeds, UInt128.self)
+    }
+
+    private func run<H: FixedWidthInteger & UnsignedInteger>(_ seeds: [(Int, Int128)], _: H.Type) -> TraceOutcome {
         var outcome = TraceOutcome()
         let g = graph
-        var budget = limit
-        var held = [Int128](repeating: 0, count: g.nodeCount)
-        var isHeld = [Bool](repeating: false, count: g.nodeCount)
-        var expanded = [Bool](repeating: false, count: g.nodeCount)
-        var frontier: [Int] = []
-        for v in seedNodes where !isHeld[v] {
-            let total = outTotal(v)
-            var share = total
-            if let b = budget { share = min(b, total); budget = b - share }
-            guard share > 0 else { continue }
+        let n = g.nodeCount, words = (n + 63) / 64
+        let current = UnsafeMutableBufferPointer<H>.allocate(capacity: max(n, 1))
+        let arriving = UnsafeMutableBufferPointer<H>.allocate(capacity: max(n, 1))
+        let currentBits = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1))
+        let arrivingBits = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1))
+        let expanded = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1))
+        for b in [current, arriving] { _ = b.initialize(repeating: 0) }
+        for b in [currentBits, arrivingBits, expanded] { _ = b.initialize(repeating: 0) }
+        defer { for b in [current, arriving] { b.deallocate() }; for b in [currentBits, arrivingBits, expanded] { b.deallocate() } }
+        var state = RoundState<H>(held: current, bits: currentBits, next: arriving, nextBits: arrivingBits)
+        var pending = 0
+        for (v, share) in seeds {
             outcome.seedAmount += share
-            held[v] = share; isHeld[v] = true
-            frontier.append(v)
+            state.held[v] = H(share)
+            state.bits[v >> 6] |= 1 << UInt64(v & 63)
+            pending += 1
         }
         var remainders: [(Int128, Int)] = []
         var shares: [(Int, Int128)] = []
+        var keys: [UInt128] = []
+        // Without filters or flow recording, 64-bit amounts take the division-light path (same results).
+        let fastPath = asset == nil && limits.since == nil && limits.until == nil && !recordsFlows
         var hop = 0
-        while !frontier.isEmpty {
-            frontier.sort()
-            var next: [Int] = []
-            // This round's taint, taken out before anything arrives for the next round.
-            let current = frontier.map { v in
-                defer { held[v] = 0; isHeld[v] = false }
-                return (v, held[v])
-            }
-            for (v, x) in current {
-                func stop(_ reason: SinkReason) { outcome.sinks.append(TraceSink(location: .node(v), reason: reason, amount: x, hop: hop, time: 0)) }
-                if hop > 0 && isStop(v) { stop(.labelled); continue }
-                if hop > 0 && x < limits.minAmount { stop(.dust); continue }
-                let total = outTotal(v)
-                if total == 0 { stop(.unspent); continue }
-                if !limits.allowsHop(hop) { stop(.hopLimit); continue }
-                if !expanded[v] {
-                    if let maxNodes = limits.maxNodes, outcome.expanded >= maxNodes { stop(.nodeBudget); continue }
-                    expanded[v] = true
-                    outcome.expanded += 1
-                }
-                // Largest-remainder split of x over the out-edges (poison: every edge fully).
-                remainders.removeAll(keepingCapacity: true)
-                shares.removeAll(keepingCapacity: true)
-                var given: Int128 = 0
-                for e in g.outEdges(of: v) where counts(e) {
-                    let a = amount(e)
-                    if policy == .poison {
-                        shares.append((e, a))
-                    } else {
-                        let (q, r) = Allocation.mulDivRem(x, a, total)
-                        given += q
-                        if r > 0 { remainders.append((r, shares.count)) }
-                        shares.append((e, q))
+        while pending > 0 {
+            state.arrivals = 0
+            for word in 0..<words where state.bits[word] != 0 {
+                var bits = state.bits[word]
+                state.bits[word] = 0
+                while bits != 0 {
+                    let v = word << 6 | bits.trailingZeroBitCount
+                    bits &= bits &- 1
+                    let x = Int128(state.held[v])
+                    state.held[v] = 0
+                    func stop(_ reason: SinkReason) { outcome.sinks.append(TraceSink(location: .node(v), reason: reason, amount: x, hop: hop, time: 0)) }
+                    if hop > 0 && isStop(v) { stop(.labelled); continue }
+                    if hop > 0 && x < limits.minAmount { stop(.dust); continue }
+                    let total64 = fastPath && policy == .haircut && x <= Int128(UInt64.max) ? outTotal64(v) : nil
+                    let total = total64.map { Int128($0) } ?? outTotal(v)
+                    if total == 0 { stop(.unspent); continue }
+                    if !limits.allowsHop(hop) { stop(.hopLimit); continue }
+                    if expanded[v >> 6] & (1 << UInt64(v & 63)) == 0 {
+                        if let maxNodes = limits.maxNodes, outcome.expanded >= maxNodes { stop(.nodeBudget); continue }
+                        expanded[v >> 6] |= 1 << UInt64(v & 63)
+                        outcome.expanded += 1
+                    }
+                    if let total64 {
+                        splitFast(UInt64(x), total: total64, node: v, state: &state, keys: &keys)
+                        continue
+                    }
+                    // Largest-remainder split of x over the out-edges (poison: every edge fully).
+                    remainders.removeAll(keepingCapacity: true)
+                    shares.removeAll(keepingCapacity: true)
+                    var given: Int128 = 0
+                    for e in g.outEdges(of: v) where counts(e) {
+                        let a = amount(e)
+                        if policy == .poison {
+                            shares.append((e, a))
+                        } else {
+                            let (q, r) = Allocation.mulDivRem(x, a, total)
+                            given += q
+                            if r > 0 { remainders.append((r, shares.count)) }
+                            shares.append((e, q))
+                        }
+                    }
+                    var left = x - given
+                    if policy == .haircut && left > 0 {
+                        remainders.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+                        for (_, k) in remainders where left > 0 { shares[k].1 += 1; left -= 1 }
+                    }
+                    for (e, share) in shares where share > 0 {
+                        state.arrive(Int(g.edgeTarget[e]), H(truncatingIfNeeded: share))
+                        if recordsFlows { outcome.flows.append(TraceFlow(via: .edge(e), amount: share, hop: hop + 1)) }
                     }
                 }
-                var left = x - given
-                if policy == .haircut && left > 0 {
-                    remainders.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
-                    for (_, k) in remainders where left > 0 { shares[k].1 += 1; left -= 1 }
-                }
-                for (e, share) in shares where share > 0 {
-                    let w = Int(g.edgeTarget[e])
-                    held[w] += share
-                    if !isHeld[w] { isHeld[w] = true; next.append(w) }
-                    if recordsFlows { outcome.flows.append(TraceFlow(via: .edge(e), amount: share, hop: hop + 1)) }
-                }
             }
-            frontier = next
+            pending = state.arrivals
+            state.swapRounds()
             hop += 1
         }
         return outcome
+    }
+
+    /// The taint of this round and of the next, each an amount per node plus a bitmap of the nodes holding some.
+    /// `H` is UInt64 when the seeds' total fits it (taint is conserved, so no node ever holds more), halving the
+    /// memory the scattered additions touch; UInt128 otherwise.
+    private struct RoundState<H: FixedWidthInteger & UnsignedInteger> {
+        var held: UnsafeMutableBufferPointer<H>
+        var bits: UnsafeMutableBufferPointer<UInt64>
+        var next: UnsafeMutableBufferPointer<H>
+        var nextBits: UnsafeMutableBufferPointer<UInt64>
+        var arrivals = 0
+
+        @inline(__always) mutating func arrive(_ w: Int, _ amount: H) {
+            next[w] &+= amount
+            let bit: UInt64 = 1 << UInt64(w & 63)
+            if nextBits[w >> 6] & bit == 0 { nextBits[w >> 6] |= bit; arrivals += 1 }
+        }
+
+        mutating func swapRounds() { swap(&held, &next); swap(&bits, &nextBits) }
+    }
+
+    /// A node's out-edge total when every amount and the sum fit 64 bits.
+    @inline(__always) private func outTotal64(_ v: Int) -> UInt64? {
+        var total: UInt64 = 0
+        for e in graph.outEdges(of: v) {
+            guard graph.edgeAmountHigh[e] == 0 else { return nil }
+            let (sum, overflow) = total.addingReportingOverflow(graph.edgeAmountLow[e])
+            if overflow { return nil }
+            total = sum
+        }
+        return total
+    }
+
+    /// The largest-remainder split of `x` over `v`'s out-edges in 64-bit arithmetic: each quotient ⌊x × a / total⌋
+    /// (at most x) is estimated in floating point and corrected exactly against the 128-bit product, then one unit
+    /// each goes to the largest remainders, ties to the earlier edge, picked by selection rather than sorting.
+    @inline(__always)
+    private func splitFast<H>(_ x: UInt64, total: UInt64, node v: Int, state: inout RoundState<H>, keys: inout [UInt128]) {
+        let g = graph
+        let lo = Int(g.outRow[v]), hi = Int(g.outRow[v + 1])
+        keys.removeAll(keepingCapacity: true)
+        var given: UInt64 = 0
+        let scale = Double(x) / Double(total)
+        let t = UInt128(total)
+        for e in lo..<hi {
+            let a = g.edgeAmountLow[e]
+            let product = UInt128(x) * UInt128(a)
+            var q = UInt64(min(Double(UInt64.max / 2), (Double(a) * scale).rounded(.down)))
+            var qt = UInt128(q) * t
+            while qt > product { q -= 1; qt -= t }
+            var r = product - qt
+            while r >= t { q += 1; r -= t }
+            given &+= q
+            if r > 0 { keys.append(r << 32 | UInt128(UInt32.max - UInt32(e - lo))) }
+            if q > 0 { state.arrive(Int(g.edgeTarget[e]), H(q)) }
+        }
+        let left = Int(x - given)
+        guard left > 0 else { return }
+        if left < keys.count { Self.selectLargest(&keys, count: left) }
+        for k in 0..<left {
+            let e = lo + Int(UInt32.max - UInt32(truncatingIfNeeded: keys[k]))
+            state.arrive(Int(g.edgeTarget[e]), 1)
+        }
+    }
+
+    /// Reorders `keys` so that its first `count` elements are the largest (Hoare's selection, FIND, 1961).
+    static func selectLargest(_ keys: inout [UInt128], count: Int) {
+        keys.withUnsafeMutableBufferPointer { a in
+            var lo = 0, hi = a.count - 1
+            let k = count - 1
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2
+                // Median of three as the pivot.
+                let (x, y, z) = (a[lo], a[mid], a[hi])
+                let pivot = max(min(x, y), min(max(x, y), z))
+                var i = lo, j = hi
+                while i <= j {
+                    while a[i] > pivot { i += 1 }
+                    while a[j] < pivot { j -= 1 }
+                    if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+                }
+                if k <= j { hi = j } else if k >= i { lo = i } else { break }
+            }
+        }
     }
 
     /// The nodes within `maxHops` out-edges of the seeds (the seeds included), ascending — poison's reach, without
@@ -115,32 +232,55 @@ public struct StaticTracer {
     public func reach(seedNodes: [Int]) -> [Int] {
         let g = graph
         let maxHops = limits.maxHops ?? Int.max
-        var visited = [UInt64](repeating: 0, count: (g.nodeCount + 63) / 64)
-        var frontier: [Int32] = []
-        var reached: [Int] = []
+        let unfiltered = asset == nil && limits.since == nil && limits.until == nil
+        let words = (g.nodeCount + 63) / 64
+        var visited = [UInt64](repeating: 0, count: words)
+        // The frontier as a bitmap, walked in id order: sequential access to the rows and edges.
+        var frontier = [UInt64](repeating: 0, count: words), next = [UInt64](repeating: 0, count: words)
+        var pending = 0
         for v in seedNodes where visited[v >> 6] & (1 << UInt64(v & 63)) == 0 {
             visited[v >> 6] |= 1 << UInt64(v & 63)
-            frontier.append(Int32(v)); reached.append(v)
+            frontier[v >> 6] |= 1 << UInt64(v & 63)
+            pending += 1
         }
+        let targets = g.edgeTarget, rows = g.outRow
         var hop = 0
-        var next: [Int32] = []
-        while !frontier.isEmpty && hop < maxHops {
-            next.removeAll(keepingCapacity: true)
-            for v in frontier {
-                let vi = Int(v)
-                if hop > 0 && isStop(vi) { continue }
-                for e in g.outEdges(of: vi) where counts(e) {
-                    let w = Int(g.edgeTarget[e])
-                    let bit: UInt64 = 1 << UInt64(w & 63)
-                    if visited[w >> 6] & bit == 0 {
-                        visited[w >> 6] |= bit
-                        next.append(Int32(w)); reached.append(w)
+        while pending > 0 && hop < maxHops {
+            pending = 0
+            visited.withUnsafeMutableBufferPointer { visited in
+                frontier.withUnsafeMutableBufferPointer { frontier in
+                    next.withUnsafeMutableBufferPointer { next in
+                        for word in 0..<words where frontier[word] != 0 {
+                            var bits = frontier[word]
+                            frontier[word] = 0
+                            while bits != 0 {
+                                let v = word << 6 | bits.trailingZeroBitCount
+                                bits &= bits &- 1
+                                if hop > 0 && isStop(v) { continue }
+                                for e in Int(rows[v])..<Int(rows[v + 1]) {
+                                    if !unfiltered && !counts(e) { continue }
+                                    let w = Int(targets[e])
+                                    let bit: UInt64 = 1 << UInt64(w & 63)
+                                    if visited[w >> 6] & bit == 0 {
+                                        visited[w >> 6] |= bit
+                                        next[w >> 6] |= bit
+                                        pending += 1
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
             swap(&frontier, &next)
             hop += 1
         }
-        return reached.sorted()
+        // Ascending, straight from the bitmap.
+        var reached: [Int] = []
+        for (i, word) in visited.enumerated() where word != 0 {
+            var w = word
+            while w != 0 { reached.append(i << 6 | w.trailingZeroBitCount); w &= w &- 1 }
+        }
+        return reached
     }
 }
