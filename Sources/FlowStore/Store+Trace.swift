@@ -30,8 +30,16 @@ extension Store {
     }
 
     /// Account transfers of transaction `tx` (as the source wrote it), by transfer id.
+    /// - Complexity: one lookup in the (chain, tx, log_index) index per chain the store holds.
     public func transferIDs(tx: String) throws -> [Int64] {
-        try db.prepare("SELECT id FROM transfers WHERE tx = ?1 ORDER BY log_index, id").rows([.text(tx)]) { $0.int(0) }
+        let chains = try db.prepare("SELECT DISTINCT chain FROM assets ORDER BY chain").rows([]) { $0.text(0) }
+        let s = try db.prepare("SELECT id FROM transfers WHERE chain = ?1 AND tx = ?2 ORDER BY log_index, id")
+        return try chains.flatMap { chain in try s.rows([.text(chain), .text(tx)]) { $0.int(0) } }
+    }
+
+    /// The sender (address id) of a transfer.
+    public func transferSender(_ id: Int64) throws -> Int64? {
+        try db.prepare("SELECT from_id FROM transfers WHERE id = ?1").rows([.int(id)]) { $0.int(0) }.first
     }
 
     /// The source transaction of transfers by transfer id.
@@ -58,12 +66,26 @@ extension Store {
 
     /// The labels of the given address ids, by id (each address's labels in a stable order).
     public func labels(ofAddressIDs ids: some Sequence<Int64>) throws -> [Int64: [Label]] {
+        let wanted = Set(ids)
+        if wanted.count > 2_000 {
+            // Many addresses: one pass over every label beats one lookup each.
+            var out: [Int64: [Label]] = [:]
+            let all = try db.prepare("""
+                SELECT a.id, l.address, l.category, l.name, l.source, l.confidence, l.original_category FROM labels l
+                JOIN addresses a ON a.address = l.address ORDER BY a.id, l.category, l.name, l.source
+                """).rows([]) { r in
+                (r.int(0), Label(address: r.text(1), category: r.text(2), name: r.text(3), source: r.text(4),
+                                 confidence: r.optionalInt(5).map { Int($0) }, originalCategory: r.text(6)))
+            }
+            for (id, label) in all where wanted.contains(id) { out[id, default: []].append(label) }
+            return out
+        }
         let s = try db.prepare("""
             SELECT l.address, l.category, l.name, l.source, l.confidence, l.original_category FROM labels l
             JOIN addresses a ON a.address = l.address WHERE a.id = ?1 ORDER BY l.category, l.name, l.source
             """)
         var out: [Int64: [Label]] = [:]
-        for id in Set(ids) {
+        for id in wanted {
             let labels = try s.rows([.int(id)]) {
                 Label(address: $0.text(0), category: $0.text(1), name: $0.text(2), source: $0.text(3),
                       confidence: $0.optionalInt(4).map { Int($0) }, originalCategory: $0.text(5))

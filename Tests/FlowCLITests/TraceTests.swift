@@ -1,3 +1,4 @@
+@testable import FlowCLI
 import Foundation
 import Testing
 import TestSupport
@@ -136,6 +137,18 @@ struct PathTests {
             #expect((paths.first?["transfers"] as? [[String: Any]])?.compactMap { $0["tx"] as? String } == ["t3", "t4"])
             #expect(result["maxFlowBound"] as? String == "7")
             #expect(runCLI(["path", "--db", db, "--from", "a", "--to", "zz"]).exitCode == 65)
+        }
+    }
+}
+
+@Suite("ISO-8601 times")
+struct ISOTimeTests {
+    @Test func integerFormattingMatchesFoundation() {
+        let f = ISO8601DateFormatter()
+        f.timeZone = TimeZone(identifier: "UTC")
+        var r = SeededRandom(seed: 5)
+        for t in [Int64(0), 1_231_469_665, 951_782_400, 4_107_542_399, -86_401] + (0..<500).map({ _ in Int64.random(in: -2_000_000_000...5_000_000_000, using: &r) }) {
+            #expect(isoTime(t) == f.string(from: Date(timeIntervalSince1970: TimeInterval(t))), "\(t)")
         }
     }
 }

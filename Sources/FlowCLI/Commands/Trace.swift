@@ -127,12 +127,23 @@ struct TraceReport: Encodable {
     var storeGeneration: Int64
 }
 
+/// Unix seconds as ISO-8601 UTC (`2009-01-12T03:30:25Z`), by integer arithmetic (days to civil date after
+/// H. Hinnant's `civil_from_days`); a formatter object per call costs more than a whole trace.
 func isoTime(_ t: Int64) -> String? {
     guard t != Int64.max, t != Int64.min else { return nil }
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    f.timeZone = TimeZone(identifier: "UTC")
-    return f.string(from: Date(timeIntervalSince1970: TimeInterval(t)))
+    let days = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400
+    let seconds = t - days * 86_400
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    func pad(_ v: Int64, _ width: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, width - s.count)) + s }
+    return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3_600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2))Z"
 }
 
 /// Resolves seeds, runs the right tracer on the snapshot and turns its outcome into a ``TraceReport``.
@@ -156,8 +167,9 @@ struct TraceRunner {
         switch resolved {
         case .utxo(let outputs, let seeds):
             if options.isStatic { throw CLIFailure(message: "--static applies to account-model data; these seeds are Bitcoin outputs", exitCode: ExitStatus.dataError) }
-            let tracer = UTXOTracer(graph: graphs.utxo, policy: options.policy, direction: options.direction, limits: limits,
+            var tracer = UTXOTracer(graph: graphs.utxo, policy: options.policy, direction: options.direction, limits: limits,
                                     isStop: { stopIDs.contains($0) })
+            tracer.recordsFlows = maxEdges > 0
             let outcome = tracer.trace(seedOutputs: outputs, amount: amountLimit)
             return try report(outcome, model: "utxo", seeds: seeds, store: store, graphs: graphs, asset: .init(symbol: "BTC", decimals: 8, chain: "bitcoin"))
         case .account(let nodes, let edges, let seeds):
@@ -167,11 +179,14 @@ struct TraceRunner {
             let (assetID, assetInfo) = try chooseAsset(store: store, graph: g, nodes: nodes, edges: edges)
             let outcome: TraceOutcome
             if options.isStatic {
-                outcome = StaticTracer(graph: g, policy: options.policy, limits: limits, asset: assetID, isStop: { stopNodes.contains($0) })
-                    .trace(seedNodes: nodes, amount: amountLimit)
+                var tracer = StaticTracer(graph: g, policy: options.policy, limits: limits, asset: assetID, isStop: { stopNodes.contains($0) })
+                tracer.recordsFlows = maxEdges > 0
+                outcome = tracer.trace(seedNodes: nodes, amount: amountLimit)
             } else {
-                outcome = AccountTracer(graph: g, policy: options.policy, direction: options.direction, limits: limits, asset: assetID,
-                                        isStop: { stopNodes.contains($0) }).trace(seedNodes: nodes, seedEdges: edges, amount: amountLimit)
+                var tracer = AccountTracer(graph: g, policy: options.policy, direction: options.direction, limits: limits, asset: assetID,
+                                           isStop: { stopNodes.contains($0) })
+                tracer.recordsFlows = maxEdges > 0
+                outcome = tracer.trace(seedNodes: nodes, seedEdges: edges, amount: amountLimit)
             }
             return try report(outcome, model: "account", seeds: seeds, store: store, graphs: graphs, asset: assetInfo)
         }
@@ -187,7 +202,6 @@ struct TraceRunner {
         var outputs: [Int] = [], nodes: [Int] = [], edges: [Int] = []
         var seedInfo: [TraceReport.Seed] = []
         let u = graphs.utxo, g = graphs.account
-        var edgeByTransfer: [Int64: Int]?
         func fail(_ message: String) -> CLIFailure { CLIFailure(message: message, exitCode: ExitStatus.dataError) }
         func output(_ tx: Int, _ vout: Int) -> Int? { vout >= 0 && vout < u.outputs(of: tx).count ? u.outputs(of: tx).lowerBound + vout : nil }
         for raw in options.seeds {
@@ -207,24 +221,25 @@ struct TraceRunner {
                 seedInfo.append(.init(seed: String(raw), kind: "transaction", amount: String(u.outputs(of: tx).reduce(Int64(0)) { $0 + u.outValue[$1] })))
                 continue
             }
-            if forced != "addr:" {
-                let ids = try store.transferIDs(tx: String(text))
-                if !ids.isEmpty {
-                    if edgeByTransfer == nil {
-                        var m: [Int64: Int] = [:]
-                        m.reserveCapacity(g.edgeCount)
-                        for e in 0..<g.edgeCount { m[g.edgeTransferID[e]] = e }
-                        edgeByTransfer = m
-                    }
-                    let found = ids.compactMap { edgeByTransfer?[$0] }
-                    edges += found
-                    seedInfo.append(.init(seed: String(raw), kind: "transfers", amount: String(found.reduce(Int128(0)) { $0 + g.amount(of: $1).baseUnits })))
-                    continue
-                }
-                if forced == "tx:" { throw fail("seed \(raw): no transaction or transfer with this id in the store") }
-            }
             let address = AccountTransfer.normalizedAddress(text)
-            guard let id = try store.addressID(of: address) else { throw fail("seed \(raw): not an address, txid or transfer the store holds") }
+            let addressID = forced == "tx:" ? nil : try store.addressID(of: address)
+            if addressID == nil {
+                if forced != "addr:" {
+                    let ids = try store.transferIDs(tx: String(text))
+                    if !ids.isEmpty {
+                        // Each transfer's edge is among its sender's out-edges.
+                        let found = try ids.compactMap { id -> Int? in
+                            guard let sender = try store.transferSender(id), let v = denseNode(g, sender) else { return nil }
+                            return g.outEdges(of: v).first { g.edgeTransferID[$0] == id }
+                        }
+                        edges += found
+                        seedInfo.append(.init(seed: String(raw), kind: "transfers", amount: String(found.reduce(Int128(0)) { $0 + g.amount(of: $1).baseUnits })))
+                        continue
+                    }
+                    if forced == "tx:" { throw fail("seed \(raw): no transaction or transfer with this id in the store") }
+                }
+            }
+            guard let id = addressID else { throw fail("seed \(raw): not an address, txid or transfer the store holds") }
             if let v = denseNode(g, id) {
                 nodes.append(v)
                 seedInfo.append(.init(seed: String(raw), kind: "address", amount: ""))
@@ -296,30 +311,34 @@ struct TraceRunner {
             if s.time != Int64.max { a.first = min(a.first, s.time); a.last = max(a.last, s.time) }
             merged[k] = a
         }
-        let ids = merged.keys.compactMap(\.address)
-        let texts = try store.addressTexts(ids)
-        let labels = try store.hasLabels() ? try store.labels(ofAddressIDs: ids) : [:]
+        // Largest first (ties: address id, reason); only the listed sinks need their address text.
+        let order = merged.sorted { x, y in
+            x.value.amount != y.value.amount ? x.value.amount > y.value.amount
+                : (x.key.address ?? -1, x.key.reason, x.key.isFee ? 1 : 0) < (y.key.address ?? -1, y.key.reason, y.key.isFee ? 1 : 0)
+        }
+        let listed = maxSinks.map { order.prefix($0) } ?? order[...]
+        let texts = try store.addressTexts(listed.compactMap(\.key.address))
+        // Categories for the totals: every sink's labels, looked up only when the store has any.
+        let labels = try store.hasLabels() ? try store.labels(ofAddressIDs: merged.keys.compactMap(\.address)) : [:]
         let stopSet = Set(options.stopCategories)
-        var sinks: [TraceReport.Sink] = []
-        var byCategory: [String: Int128] = [:], byHop: [String: Int128] = [:], byReason: [String: Int128] = [:]
-        for (k, a) in merged {
+        func chosenLabel(_ k: Key) -> Label? {
             let addressLabels = k.address.flatMap { labels[$0] } ?? []
-            let chosen = addressLabels.first { stopSet.contains($0.category) } ?? addressLabels.first
-            let category = k.isFee ? "fee" : (chosen?.category ?? "unlabelled")
-            let address = k.isFee ? "(fee)" : (k.address.flatMap { texts[$0] } ?? "(unknown)")
-            sinks.append(.init(address: address, label: chosen?.name, category: category, amount: String(a.amount), hops: a.hop,
-                               firstTime: a.first == Int64.max ? nil : isoTime(a.first), lastTime: a.last == Int64.min ? nil : isoTime(a.last),
-                               reason: k.reason.rawValue, count: a.count))
-            byCategory[category, default: 0] += a.amount
-            byHop[String(a.hop), default: 0] += a.amount
+            return addressLabels.first { stopSet.contains($0.category) } ?? addressLabels.first
+        }
+        func category(_ k: Key) -> String { k.isFee ? "fee" : (chosenLabel(k)?.category ?? "unlabelled") }
+        var byCategory: [String: Int128] = [:], byHop: [Int: Int128] = [:], byReason: [String: Int128] = [:]
+        for (k, a) in merged {
+            byCategory[category(k), default: 0] += a.amount
+            byHop[a.hop, default: 0] += a.amount
             byReason[k.reason.rawValue, default: 0] += a.amount
         }
-        sinks.sort { x, y in
-            let (ax, ay) = (Int128(x.amount) ?? 0, Int128(y.amount) ?? 0)
-            return ax != ay ? ax > ay : (x.address, x.reason) < (y.address, y.reason)
+        let sinks: [TraceReport.Sink] = listed.map { k, a in
+            .init(address: k.isFee ? "(fee)" : (k.address.flatMap { texts[$0] } ?? "(unknown)"), label: chosenLabel(k)?.name,
+                  category: category(k), amount: String(a.amount), hops: a.hop,
+                  firstTime: a.first == Int64.max ? nil : isoTime(a.first), lastTime: a.last == Int64.min ? nil : isoTime(a.last),
+                  reason: k.reason.rawValue, count: a.count)
         }
-        let sinkCount = sinks.count
-        if let maxSinks, sinks.count > maxSinks { sinks.removeLast(sinks.count - maxSinks) }
+        let sinkCount = merged.count
 
         // Edges: the largest flows, then in (hop, from, to) order.
         let flowIndices = outcome.flows.indices.sorted { a, b in
@@ -377,7 +396,7 @@ struct TraceRunner {
             asset: asset, seedAmount: String(outcome.seedAmount), sinkTotal: String(outcome.sinkTotal),
             conserved: o.policy == .poison ? nil : outcome.sinkTotal == outcome.seedAmount,
             sinks: sinks, sinkCount: sinkCount,
-            totals: .init(byCategory: byCategory.mapValues { String($0) }, byHop: byHop.mapValues { String($0) }, byReason: byReason.mapValues { String($0) }),
+            totals: .init(byCategory: byCategory.mapValues { String($0) }, byHop: Dictionary(uniqueKeysWithValues: byHop.map { (String($0.key), String($0.value)) }), byReason: byReason.mapValues { String($0) }),
             edges: edges, edgeCount: outcome.flows.count, edgesTruncated: outcome.flows.count > edges.count,
             expanded: outcome.expanded, storeGeneration: graphs.storeGeneration)
     }

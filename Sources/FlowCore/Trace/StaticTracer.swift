@@ -93,7 +93,7 @@ public struct StaticTracer {
                     bits &= bits &- 1
                     let x = Int128(state.held[v])
                     state.held[v] = 0
-                    func stop(_ reason: SinkReason) { outcome.sinks.append(TraceSink(location: .node(v), reason: reason, amount: x, hop: hop, time: 0)) }
+                    func stop(_ reason: SinkReason) { outcome.sinks.append(TraceSink(location: .node(v), reason: reason, amount: x, hop: hop, time: Int64.max)) }
                     if hop > 0 && isStop(v) { stop(.labelled); continue }
                     if hop > 0 && x < limits.minAmount { stop(.dust); continue }
                     let total64 = fastPath && policy == .haircut && x <= Int128(UInt64.max) ? outTotal64(v) : nil
