@@ -284,7 +284,8 @@ struct TraceRunner {
             throw CLIFailure(message: "the seeds move several assets (\(names)): choose one with --asset", exitCode: ExitStatus.dataError)
         }
         guard let only = used.first, let a = assets[Int64(only)] else { return (nil, .init(symbol: "?", decimals: nil, chain: "?")) }
-        return (only, .init(symbol: a.symbol, decimals: a.decimals, chain: a.chain))
+        // A store with one asset needs no per-edge filter (the tracers' fastest paths are unfiltered).
+        return (assets.count == 1 ? nil : only, .init(symbol: a.symbol, decimals: a.decimals, chain: a.chain))
     }
 
     func report(_ outcome: TraceOutcome, model: String, seeds: [TraceReport.Seed], store: Store, graphs: CompiledGraphs,
@@ -300,43 +301,58 @@ struct TraceRunner {
             }
         }
         struct Key: Hashable { var address: Int64?; var reason: SinkReason; var isFee: Bool }
-        struct Acc { var amount: Int128 = 0; var hop = Int.max; var first = Int64.max; var last = Int64.min; var count = 0 }
-        var merged: [Key: Acc] = [:]
-        for s in outcome.sinks {
+        struct Acc { var key: Key; var amount: Int128 = 0; var hop = Int.max; var first = Int64.max; var last = Int64.min; var count = 0 }
+        // Merge per (address, reason): sort packed integer keys, then sum runs (cheaper than hashing ~10⁶ sinks).
+        let reasons = SinkReason.allCases
+        func pack(_ k: Key) -> UInt128 {
+            UInt128(UInt64(bitPattern: (k.address ?? -1) &+ Int64.min)) << 64
+                | UInt128(reasons.firstIndex(of: k.reason) ?? 0) << 1 | (k.isFee ? 1 : 0)
+        }
+        let keyed: [(UInt128, Key, Int)] = outcome.sinks.indices.map { i in
+            let s = outcome.sinks[i]
             let isFee: Bool
             if case .fee = s.location { isFee = true } else { isFee = false }
             let k = Key(address: addressID(s.location), reason: s.reason, isFee: isFee)
-            var a = merged[k] ?? Acc()
-            a.amount += s.amount; a.hop = min(a.hop, s.hop); a.count += 1
-            if s.time != Int64.max { a.first = min(a.first, s.time); a.last = max(a.last, s.time) }
-            merged[k] = a
+            return (pack(k), k, i)
+        }.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.2 < $1.2 }
+        var merged: [Acc] = []
+        var lastKey: UInt128?
+        for (packed, k, i) in keyed {
+            let s = outcome.sinks[i]
+            if packed != lastKey { merged.append(Acc(key: k)); lastKey = packed }
+            merged[merged.count - 1].amount += s.amount
+            merged[merged.count - 1].hop = min(merged[merged.count - 1].hop, s.hop)
+            merged[merged.count - 1].count += 1
+            if s.time != Int64.max {
+                merged[merged.count - 1].first = min(merged[merged.count - 1].first, s.time)
+                merged[merged.count - 1].last = max(merged[merged.count - 1].last, s.time)
+            }
         }
-        // Largest first (ties: address id, reason); only the listed sinks need their address text.
-        let order = merged.sorted { x, y in
-            x.value.amount != y.value.amount ? x.value.amount > y.value.amount
-                : (x.key.address ?? -1, x.key.reason, x.key.isFee ? 1 : 0) < (y.key.address ?? -1, y.key.reason, y.key.isFee ? 1 : 0)
-        }
+        // Largest first (ties: the key order above, i.e. address id, reason); only listed sinks need their text.
+        var order = Array(merged.indices)
+        order.sort { merged[$0].amount != merged[$1].amount ? merged[$0].amount > merged[$1].amount : $0 < $1 }
         let listed = maxSinks.map { order.prefix($0) } ?? order[...]
-        let texts = try store.addressTexts(listed.compactMap(\.key.address))
+        let texts = try store.addressTexts(listed.compactMap { merged[$0].key.address })
         // Categories for the totals: every sink's labels, looked up only when the store has any.
-        let labels = try store.hasLabels() ? try store.labels(ofAddressIDs: merged.keys.compactMap(\.address)) : [:]
+        let labels = try store.hasLabels() ? try store.labels(ofAddressIDs: merged.compactMap(\.key.address)) : [:]
         let stopSet = Set(options.stopCategories)
         func chosenLabel(_ k: Key) -> Label? {
-            let addressLabels = k.address.flatMap { labels[$0] } ?? []
+            guard !labels.isEmpty, let address = k.address, let addressLabels = labels[address] else { return nil }
             return addressLabels.first { stopSet.contains($0.category) } ?? addressLabels.first
         }
         func category(_ k: Key) -> String { k.isFee ? "fee" : (chosenLabel(k)?.category ?? "unlabelled") }
         var byCategory: [String: Int128] = [:], byHop: [Int: Int128] = [:], byReason: [String: Int128] = [:]
-        for (k, a) in merged {
-            byCategory[category(k), default: 0] += a.amount
+        for a in merged {
+            byCategory[category(a.key), default: 0] += a.amount
             byHop[a.hop, default: 0] += a.amount
-            byReason[k.reason.rawValue, default: 0] += a.amount
+            byReason[a.key.reason.rawValue, default: 0] += a.amount
         }
-        let sinks: [TraceReport.Sink] = listed.map { k, a in
-            .init(address: k.isFee ? "(fee)" : (k.address.flatMap { texts[$0] } ?? "(unknown)"), label: chosenLabel(k)?.name,
-                  category: category(k), amount: String(a.amount), hops: a.hop,
-                  firstTime: a.first == Int64.max ? nil : isoTime(a.first), lastTime: a.last == Int64.min ? nil : isoTime(a.last),
-                  reason: k.reason.rawValue, count: a.count)
+        let sinks: [TraceReport.Sink] = listed.map { i in
+            let a = merged[i], k = a.key
+            return .init(address: k.isFee ? "(fee)" : (k.address.flatMap { texts[$0] } ?? "(unknown)"), label: chosenLabel(k)?.name,
+                         category: category(k), amount: String(a.amount), hops: a.hop,
+                         firstTime: a.first == Int64.max ? nil : isoTime(a.first), lastTime: a.last == Int64.min ? nil : isoTime(a.last),
+                         reason: k.reason.rawValue, count: a.count)
         }
         let sinkCount = merged.count
 
