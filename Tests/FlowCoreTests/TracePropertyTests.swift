@@ -147,6 +147,8 @@ struct TracePropertyTests {
             var tracer = StaticTracer(graph: graph, policy: policy, limits: limits, asset: nil, isStop: { c.stops.contains($0) })
             // Without flow recording (and filters) the 64-bit fast path runs; both must match the reference.
             tracer.recordsFlows = i % 2 == 0
+            // Workers split each round; the result must not depend on how many.
+            tracer.threads = i % 3 + 1
             let outcome = tracer.trace(seedNodes: seeds, amount: c.amount)
             let expected = ReferenceTrace.staticRounds(nodeCount: c.nodeCount, edges: c.edges, policy: policy, limits: limits, stops: c.stops,
                                                        seedNodes: seeds, amount: c.amount)
@@ -154,7 +156,11 @@ struct TracePropertyTests {
             #expect(got == expected, "seed \(200_000 + batch * 1_000 + i) \(policy) \(limits)\n got \(got)\nwant \(expected)")
             if policy == .haircut { #expect(outcome.sinkTotal == outcome.seedAmount) }
             // Reach: every node holding taint at some round is within maxHops of a seed, and every reached node is.
-            let reached = Set(StaticTracer(graph: graph, policy: .poison, limits: limits, asset: nil, isStop: { c.stops.contains($0) }).reach(seedNodes: seeds))
+            var reacher = StaticTracer(graph: graph, policy: .poison, limits: limits, asset: nil, isStop: { c.stops.contains($0) })
+            let reachedAlone = reacher.reach(seedNodes: seeds)
+            reacher.threads = 2
+            #expect(reacher.reach(seedNodes: seeds) == reachedAlone)
+            let reached = Set(reachedAlone)
             for s in outcome.sinks { if case .node(let v) = s.location { #expect(reached.contains(v)) } }
             if got != expected { return }
         }

@@ -52,11 +52,16 @@ for line in try String(contentsOfFile: seedsPath, encoding: .utf8).split(separat
 
 var limits = TraceLimits()
 limits.maxHops = hops
-let reachTracer = StaticTracer(graph: g, policy: .poison, limits: limits, asset: nil, isStop: { _ in false })
-let (reached, reachBest, reachMedian) = measure("reach \(hops) hops") { reachTracer.reach(seedNodes: seeds) }
+let cores = ProcessInfo.processInfo.activeProcessorCount
+var reachTracer = StaticTracer(graph: g, policy: .poison, limits: limits, asset: nil, isStop: { _ in false })
+_ = measure("reach \(hops) hops, 1 thread") { reachTracer.reach(seedNodes: seeds) }
+reachTracer.threads = cores
+let (reached, reachBest, reachMedian) = measure("reach \(hops) hops, \(cores) threads") { reachTracer.reach(seedNodes: seeds) }
 var haircutTracer = StaticTracer(graph: g, policy: .haircut, limits: limits, asset: nil, isStop: { _ in false })
 haircutTracer.recordsFlows = false
-let (haircut, haircutBest, haircutMedian) = measure("static haircut \(hops) hops") { haircutTracer.trace(seedNodes: seeds) }
+_ = measure("static haircut \(hops) hops, 1 thread") { haircutTracer.trace(seedNodes: seeds) }
+haircutTracer.threads = cores
+let (haircut, haircutBest, haircutMedian) = measure("static haircut \(hops) hops, \(cores) threads") { haircutTracer.trace(seedNodes: seeds) }
 print("reach: \(reached.count) nodes; haircut: seed \(haircut.seedAmount), \(haircut.mergedSinks().count) sinks, conserved \(haircut.sinkTotal == haircut.seedAmount)")
 
 for policy in [TracePolicy.fifo, .haircut] {

@@ -181,6 +181,7 @@ struct TraceRunner {
             if options.isStatic {
                 var tracer = StaticTracer(graph: g, policy: options.policy, limits: limits, asset: assetID, isStop: { stopNodes.contains($0) })
                 tracer.recordsFlows = maxEdges > 0
+                tracer.threads = ProcessInfo.processInfo.activeProcessorCount
                 outcome = tracer.trace(seedNodes: nodes, amount: amountLimit)
             } else {
                 var tracer = AccountTracer(graph: g, policy: options.policy, direction: options.direction, limits: limits, asset: assetID,

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Time-ignoring tracing over the account graph, for aggregated graphs and for comparison with graph libraries.
 ///
 /// In rounds (hop 0 = the seeds): every node holding taint at hop h passes it on along all its out-edges — poison:
@@ -14,6 +16,8 @@ public struct StaticTracer {
     public let asset: UInt32?
     public let isStop: (Int) -> Bool
     public var recordsFlows = true
+    /// Worker threads for the rounds and the reach (results do not depend on it).
+    public var threads = 1
 
     public init(graph: FlowGraph, policy: TracePolicy, limits: TraceLimits, asset: UInt32?, isStop: @escaping (Int) -> Bool) {
         precondition(policy == .poison || policy == .haircut, "static tracing supports poison and haircut")
@@ -61,85 +65,180 @@ public struct StaticTracer {
         var outcome = TraceOutcome()
         let g = graph
         let n = g.nodeCount, words = (n + 63) / 64
+        // The node budget depends on the order nodes are expanded in: one worker then.
+        let workers = limits.maxNodes == nil ? max(1, threads) : 1
         let current = UnsafeMutableBufferPointer<H>.allocate(capacity: max(n, 1))
-        let arriving = UnsafeMutableBufferPointer<H>.allocate(capacity: max(n, 1))
         let currentBits = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1))
-        let arrivingBits = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1))
         let expanded = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1))
-        for b in [current, arriving] { _ = b.initialize(repeating: 0) }
-        for b in [currentBits, arrivingBits, expanded] { _ = b.initialize(repeating: 0) }
-        defer { for b in [current, arriving] { b.deallocate() }; for b in [currentBits, arrivingBits, expanded] { b.deallocate() } }
-        var state = RoundState<H>(held: current, bits: currentBits, next: arriving, nextBits: arrivingBits)
+        _ = current.initialize(repeating: 0)
+        for b in [currentBits, expanded] { _ = b.initialize(repeating: 0) }
+        // Each worker scatters into its own arrays; they are summed into worker 0's after every round.
+        var nexts: [UnsafeMutableBufferPointer<H>] = [], nextBits: [UnsafeMutableBufferPointer<UInt64>] = []
+        for _ in 0..<workers {
+            let a = UnsafeMutableBufferPointer<H>.allocate(capacity: max(n, 1)); _ = a.initialize(repeating: 0)
+            let b = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1)); _ = b.initialize(repeating: 0)
+            nexts.append(a); nextBits.append(b)
+        }
+        // Rounds swap `held` with worker 0's arrays, so free whatever each variable holds at the end.
+        var held = current, bits = currentBits
+        defer {
+            held.deallocate(); bits.deallocate(); expanded.deallocate()
+            for a in nexts { a.deallocate() }
+            for b in nextBits { b.deallocate() }
+        }
         var pending = 0
         for (v, share) in seeds {
             outcome.seedAmount += share
-            state.held[v] = H(share)
-            state.bits[v >> 6] |= 1 << UInt64(v & 63)
+            held[v] = H(share)
+            bits[v >> 6] |= 1 << UInt64(v & 63)
             pending += 1
         }
+        var hop = 0
+        while pending > 0 {
+            let ranges = workers == 1 ? [0..<words] : balancedRanges(bits: bits, words: words, parts: workers)
+            var results = [RoundResult](repeating: RoundResult(), count: ranges.count)
+            let round = hop, expandedBefore = outcome.expanded
+            let (heldNow, bitsNow) = (held, bits)
+            results.withUnsafeMutableBufferPointer { results in
+                if ranges.count == 1 {
+                    var state = RoundState<H>(held: heldNow, bits: bitsNow, next: nexts[0], nextBits: nextBits[0])
+                    results[0] = processRound(ranges[0], hop: round, state: &state, expanded: expanded, expandedBefore: expandedBefore)
+                } else {
+                    let (nextsNow, nextBitsNow) = (nexts, nextBits)
+                    parallelFor(ranges.count) { t in
+                        var state = RoundState<H>(held: heldNow, bits: bitsNow, next: nextsNow[t], nextBits: nextBitsNow[t])
+                        results[t] = processRound(ranges[t], hop: round, state: &state, expanded: expanded, expandedBefore: expandedBefore)
+                    }
+                }
+            }
+            // Sum the other workers' arrivals into worker 0's arrays, in node order.
+            for t in 1..<max(1, nexts.count) {
+                for word in 0..<words where nextBits[t][word] != 0 {
+                    var w = nextBits[t][word]
+                    nextBits[0][word] |= w
+                    nextBits[t][word] = 0
+                    while w != 0 {
+                        let v = word << 6 | w.trailingZeroBitCount
+                        w &= w &- 1
+                        nexts[0][v] &+= nexts[t][v]
+                        nexts[t][v] = 0
+                    }
+                }
+            }
+            pending = 0
+            for word in 0..<words { pending += nextBits[0][word].nonzeroBitCount }
+            for r in results {
+                outcome.sinks += r.sinks
+                outcome.flows += r.flows
+                outcome.expanded += r.expanded
+            }
+            // This round's (now empty) arrays take the next round's arrivals.
+            let (oldHeld, oldBits) = (held, bits)
+            held = nexts[0]; bits = nextBits[0]
+            nexts[0] = oldHeld; nextBits[0] = oldBits
+            hop += 1
+        }
+        return outcome
+    }
+
+    /// What one worker found in one round.
+    private struct RoundResult {
+        var sinks: [TraceSink] = []
+        var flows: [TraceFlow] = []
+        var expanded = 0
+    }
+
+    /// Splits the words of a frontier bitmap into `parts` ranges of about equal out-degree.
+    private func balancedRanges(bits: UnsafeMutableBufferPointer<UInt64>, words: Int, parts: Int) -> [Range<Int>] {
+        let g = graph
+        var weight = [Int](repeating: 0, count: words)
+        var total = 0
+        for word in 0..<words where bits[word] != 0 {
+            var w = bits[word]
+            var sum = 0
+            while w != 0 {
+                let v = word << 6 | w.trailingZeroBitCount
+                w &= w &- 1
+                sum += 1 + Int(g.outRow[v + 1] - g.outRow[v])
+            }
+            weight[word] = sum
+            total += sum
+        }
+        var ranges: [Range<Int>] = []
+        var start = 0, running = 0
+        for word in 0..<words {
+            running += weight[word]
+            if ranges.count < parts - 1 && running * parts >= total * (ranges.count + 1) {
+                ranges.append(start..<(word + 1)); start = word + 1
+            }
+        }
+        ranges.append(start..<words)
+        return ranges
+    }
+
+    /// One worker's share of a round: the nodes holding taint in `range` (bitmap words), in id order.
+    private func processRound<H>(_ range: Range<Int>, hop: Int, state: inout RoundState<H>, expanded: UnsafeMutableBufferPointer<UInt64>,
+                                 expandedBefore: Int) -> RoundResult
+    {
+        let g = graph
+        var result = RoundResult()
         var remainders: [(Int128, Int)] = []
         var shares: [(Int, Int128)] = []
         var keys: [UInt128] = []
         // Without filters or flow recording, 64-bit amounts take the division-light path (same results).
         let fastPath = asset == nil && limits.since == nil && limits.until == nil && !recordsFlows
-        var hop = 0
-        while pending > 0 {
-            state.arrivals = 0
-            for word in 0..<words where state.bits[word] != 0 {
-                var bits = state.bits[word]
-                state.bits[word] = 0
-                while bits != 0 {
-                    let v = word << 6 | bits.trailingZeroBitCount
-                    bits &= bits &- 1
-                    let x = Int128(state.held[v])
-                    state.held[v] = 0
-                    func stop(_ reason: SinkReason) { outcome.sinks.append(TraceSink(location: .node(v), reason: reason, amount: x, hop: hop, time: Int64.max)) }
-                    if hop > 0 && isStop(v) { stop(.labelled); continue }
-                    if hop > 0 && x < limits.minAmount { stop(.dust); continue }
-                    let total64 = fastPath && policy == .haircut && x <= Int128(UInt64.max) ? outTotal64(v) : nil
-                    let total = total64.map { Int128($0) } ?? outTotal(v)
-                    if total == 0 { stop(.unspent); continue }
-                    if !limits.allowsHop(hop) { stop(.hopLimit); continue }
-                    if expanded[v >> 6] & (1 << UInt64(v & 63)) == 0 {
-                        if let maxNodes = limits.maxNodes, outcome.expanded >= maxNodes { stop(.nodeBudget); continue }
-                        expanded[v >> 6] |= 1 << UInt64(v & 63)
-                        outcome.expanded += 1
-                    }
-                    if let total64 {
-                        splitFast(UInt64(x), total: total64, node: v, state: &state, keys: &keys)
-                        continue
-                    }
-                    // Largest-remainder split of x over the out-edges (poison: every edge fully).
-                    remainders.removeAll(keepingCapacity: true)
-                    shares.removeAll(keepingCapacity: true)
-                    var given: Int128 = 0
-                    for e in g.outEdges(of: v) where counts(e) {
-                        let a = amount(e)
-                        if policy == .poison {
-                            shares.append((e, a))
-                        } else {
-                            let (q, r) = Allocation.mulDivRem(x, a, total)
-                            given += q
-                            if r > 0 { remainders.append((r, shares.count)) }
-                            shares.append((e, q))
-                        }
-                    }
-                    var left = x - given
-                    if policy == .haircut && left > 0 {
-                        remainders.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
-                        for (_, k) in remainders where left > 0 { shares[k].1 += 1; left -= 1 }
-                    }
-                    for (e, share) in shares where share > 0 {
-                        state.arrive(Int(g.edgeTarget[e]), H(truncatingIfNeeded: share))
-                        if recordsFlows { outcome.flows.append(TraceFlow(via: .edge(e), amount: share, hop: hop + 1)) }
+        for word in range where state.bits[word] != 0 {
+            var bits = state.bits[word]
+            state.bits[word] = 0
+            while bits != 0 {
+                let v = word << 6 | bits.trailingZeroBitCount
+                bits &= bits &- 1
+                let x = Int128(state.held[v])
+                state.held[v] = 0
+                func stop(_ reason: SinkReason) { result.sinks.append(TraceSink(location: .node(v), reason: reason, amount: x, hop: hop, time: Int64.max)) }
+                if hop > 0 && isStop(v) { stop(.labelled); continue }
+                if hop > 0 && x < limits.minAmount { stop(.dust); continue }
+                let total64 = fastPath && policy == .haircut && x <= Int128(UInt64.max) ? outTotal64(v) : nil
+                let total = total64.map { Int128($0) } ?? outTotal(v)
+                if total == 0 { stop(.unspent); continue }
+                if !limits.allowsHop(hop) { stop(.hopLimit); continue }
+                if expanded[v >> 6] & (1 << UInt64(v & 63)) == 0 {
+                    // (With a node budget there is one worker, so this count is the global one.)
+                    if let maxNodes = limits.maxNodes, expandedBefore + result.expanded >= maxNodes { stop(.nodeBudget); continue }
+                    expanded[v >> 6] |= 1 << UInt64(v & 63)
+                    result.expanded += 1
+                }
+                if let total64 {
+                    splitFast(UInt64(x), total: total64, node: v, state: &state, keys: &keys)
+                    continue
+                }
+                // Largest-remainder split of x over the out-edges (poison: every edge fully).
+                remainders.removeAll(keepingCapacity: true)
+                shares.removeAll(keepingCapacity: true)
+                var given: Int128 = 0
+                for e in g.outEdges(of: v) where counts(e) {
+                    let a = amount(e)
+                    if policy == .poison {
+                        shares.append((e, a))
+                    } else {
+                        let (q, r) = Allocation.mulDivRem(x, a, total)
+                        given += q
+                        if r > 0 { remainders.append((r, shares.count)) }
+                        shares.append((e, q))
                     }
                 }
+                var left = x - given
+                if policy == .haircut && left > 0 {
+                    remainders.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+                    for (_, k) in remainders where left > 0 { shares[k].1 += 1; left -= 1 }
+                }
+                for (e, share) in shares where share > 0 {
+                    state.arrive(Int(g.edgeTarget[e]), H(truncatingIfNeeded: share))
+                    if recordsFlows { result.flows.append(TraceFlow(via: .edge(e), amount: share, hop: hop + 1)) }
+                }
             }
-            pending = state.arrivals
-            state.swapRounds()
-            hop += 1
         }
-        return outcome
+        return result
     }
 
     /// The taint of this round and of the next, each an amount per node plus a bitmap of the nodes holding some.
@@ -234,9 +333,16 @@ public struct StaticTracer {
         let maxHops = limits.maxHops ?? Int.max
         let unfiltered = asset == nil && limits.since == nil && limits.until == nil
         let words = (g.nodeCount + 63) / 64
-        var visited = [UInt64](repeating: 0, count: words)
-        // The frontier as a bitmap, walked in id order: sequential access to the rows and edges.
-        var frontier = [UInt64](repeating: 0, count: words), next = [UInt64](repeating: 0, count: words)
+        let workers = max(1, threads)
+        // visited and the frontier are shared and only read during a level; each worker marks what it finds in its
+        // own bitmap, and the bitmaps are merged between levels — so the result does not depend on the workers.
+        var visited = [UInt64](repeating: 0, count: words), frontier = [UInt64](repeating: 0, count: words)
+        let found = (0..<workers).map { _ in
+            let b = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1))
+            _ = b.initialize(repeating: 0)
+            return b
+        }
+        defer { for b in found { b.deallocate() } }
         var pending = 0
         for v in seedNodes where visited[v >> 6] & (1 << UInt64(v & 63)) == 0 {
             visited[v >> 6] |= 1 << UInt64(v & 63)
@@ -246,33 +352,39 @@ public struct StaticTracer {
         let targets = g.edgeTarget, rows = g.outRow
         var hop = 0
         while pending > 0 && hop < maxHops {
-            pending = 0
+            let level = hop
             visited.withUnsafeMutableBufferPointer { visited in
                 frontier.withUnsafeMutableBufferPointer { frontier in
-                    next.withUnsafeMutableBufferPointer { next in
-                        for word in 0..<words where frontier[word] != 0 {
+                    let ranges = workers == 1 ? [0..<words] : balancedRanges(bits: frontier, words: words, parts: workers)
+                    let outputs = found
+                    parallelFor(ranges.count) { t in
+                        let mine = outputs[t]
+                        for word in ranges[t] where frontier[word] != 0 {
                             var bits = frontier[word]
-                            frontier[word] = 0
                             while bits != 0 {
                                 let v = word << 6 | bits.trailingZeroBitCount
                                 bits &= bits &- 1
-                                if hop > 0 && isStop(v) { continue }
+                                if level > 0 && isStop(v) { continue }
                                 for e in Int(rows[v])..<Int(rows[v + 1]) {
                                     if !unfiltered && !counts(e) { continue }
                                     let w = Int(targets[e])
                                     let bit: UInt64 = 1 << UInt64(w & 63)
-                                    if visited[w >> 6] & bit == 0 {
-                                        visited[w >> 6] |= bit
-                                        next[w >> 6] |= bit
-                                        pending += 1
-                                    }
+                                    if visited[w >> 6] & bit == 0 { mine[w >> 6] |= bit }
                                 }
                             }
                         }
                     }
+                    pending = 0
+                    for word in 0..<words {
+                        var merged: UInt64 = 0
+                        for t in 0..<workers { merged |= outputs[t][word]; outputs[t][word] = 0 }
+                        merged &= ~visited[word]
+                        frontier[word] = merged
+                        visited[word] |= merged
+                        pending += merged.nonzeroBitCount
+                    }
                 }
             }
-            swap(&frontier, &next)
             hop += 1
         }
         // Ascending, straight from the bitmap.
