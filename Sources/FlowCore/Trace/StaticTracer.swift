@@ -70,13 +70,13 @@ public struct StaticTracer {
         let current = UnsafeMutableBufferPointer<H>.allocate(capacity: max(n, 1))
         let currentBits = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1))
         let expanded = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1))
-        _ = current.initialize(repeating: 0)
-        for b in [currentBits, expanded] { _ = b.initialize(repeating: 0) }
+        current.initialize(repeating: 0)
+        for b in [currentBits, expanded] { b.initialize(repeating: 0) }
         // Each worker scatters into its own arrays; they are summed into worker 0's after every round.
         var nexts: [UnsafeMutableBufferPointer<H>] = [], nextBits: [UnsafeMutableBufferPointer<UInt64>] = []
         for _ in 0..<workers {
-            let a = UnsafeMutableBufferPointer<H>.allocate(capacity: max(n, 1)); _ = a.initialize(repeating: 0)
-            let b = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1)); _ = b.initialize(repeating: 0)
+            let a = UnsafeMutableBufferPointer<H>.allocate(capacity: max(n, 1)); a.initialize(repeating: 0)
+            let b = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1)); b.initialize(repeating: 0)
             nexts.append(a); nextBits.append(b)
         }
         // Rounds swap `held` with worker 0's arrays, so free whatever each variable holds at the end.
@@ -339,7 +339,7 @@ public struct StaticTracer {
         var visited = [UInt64](repeating: 0, count: words), frontier = [UInt64](repeating: 0, count: words)
         let found = (0..<workers).map { _ in
             let b = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1))
-            _ = b.initialize(repeating: 0)
+            b.initialize(repeating: 0)
             return b
         }
         defer { for b in found { b.deallocate() } }
