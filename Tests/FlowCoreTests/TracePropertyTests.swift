@@ -257,3 +257,41 @@ struct TracePropertyTests {
         #expect(Allocation.mulDiv(big, big - 1, big) == big - 1)
     }
 }
+
+/// A graph large enough for the kernels' huge-page scratch memory and real work splitting: every path (1 or 2
+/// workers, the 64-bit fast split or the exact 128-bit one) must give the same sinks.
+@Suite("Static kernels at size")
+struct StaticKernelSizeTests {
+    @Test func workersAndSplitPathsAgreeOnALargeGraph() {
+        var r = SeededRandom(seed: 99)
+        let n = 270_000
+        var edges: [EdgeSpec] = []
+        for i in 0..<300_000 {
+            let s = r.chance(0.3) ? r.int(0...99) : r.int(0...(n - 1))
+            var t = r.int(0...(n - 1))
+            if t == s { t = (t + 1) % n }
+            edges.append(EdgeSpec(source: s, target: t, time: Int64(i), amount: Int128(r.int(1...1_000_000)), transferID: Int64(i)))
+        }
+        let graph = FlowGraph.build(nodeCount: n, edges: edges)
+        var limits = TraceLimits()
+        limits.maxHops = 3
+        let seeds = Array(0..<20)
+        func run(threads: Int, flows: Bool) -> [TraceSink] {
+            var t = StaticTracer(graph: graph, policy: .haircut, limits: limits, asset: nil, isStop: { $0 == 7 })
+            t.threads = threads
+            t.recordsFlows = flows
+            let o = t.trace(seedNodes: seeds)
+            #expect(o.sinkTotal == o.seedAmount)
+            return o.mergedSinks()
+        }
+        let reference = run(threads: 1, flows: true)
+        #expect(reference.count > 1_000)
+        #expect(run(threads: 1, flows: false) == reference)
+        #expect(run(threads: 2, flows: false) == reference)
+        #expect(run(threads: 2, flows: true) == reference)
+        var reach = StaticTracer(graph: graph, policy: .poison, limits: limits, asset: nil, isStop: { $0 == 7 })
+        let alone = reach.reach(seedNodes: seeds)
+        reach.threads = 2
+        #expect(reach.reach(seedNodes: seeds) == alone)
+    }
+}

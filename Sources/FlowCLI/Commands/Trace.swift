@@ -343,11 +343,22 @@ struct TraceRunner {
         }
         func category(_ k: Key) -> String { k.isFee ? "fee" : (chosenLabel(k)?.category ?? "unlabelled") }
         var byCategory: [String: Int128] = [:], byHop: [Int: Int128] = [:], byReason: [String: Int128] = [:]
+        var hopTotals: [Int128] = [], reasonTotals = [Int128](repeating: 0, count: reasons.count)
+        var unlabelled: Int128 = 0, fees: Int128 = 0
         for a in merged {
-            byCategory[category(a.key), default: 0] += a.amount
-            byHop[a.hop, default: 0] += a.amount
-            byReason[a.key.reason.rawValue, default: 0] += a.amount
+            if a.key.isFee { fees += a.amount } else if labels.isEmpty { unlabelled += a.amount } else { byCategory[category(a.key), default: 0] += a.amount }
+            if a.hop >= 0 && a.hop < 1 << 20 {
+                if a.hop >= hopTotals.count { hopTotals += [Int128](repeating: 0, count: a.hop - hopTotals.count + 1) }
+                hopTotals[a.hop] += a.amount
+            } else {
+                byHop[a.hop, default: 0] += a.amount
+            }
+            reasonTotals[reasons.firstIndex(of: a.key.reason) ?? 0] += a.amount
         }
+        if unlabelled > 0 { byCategory["unlabelled", default: 0] += unlabelled }
+        if fees > 0 { byCategory["fee", default: 0] += fees }
+        for (hop, total) in hopTotals.enumerated() where total > 0 { byHop[hop, default: 0] += total }
+        for (i, total) in reasonTotals.enumerated() where total > 0 { byReason[reasons[i].rawValue] = total }
         let sinks: [TraceReport.Sink] = listed.map { i in
             let a = merged[i], k = a.key
             return .init(address: k.isFee ? "(fee)" : (k.address.flatMap { texts[$0] } ?? "(unknown)"), label: chosenLabel(k)?.name,

@@ -67,25 +67,19 @@ public struct StaticTracer {
         let n = g.nodeCount, words = (n + 63) / 64
         // The node budget depends on the order nodes are expanded in: one worker then.
         let workers = limits.maxNodes == nil ? max(1, threads) : 1
-        let current = UnsafeMutableBufferPointer<H>.allocate(capacity: max(n, 1))
-        let currentBits = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1))
-        let expanded = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1))
-        current.initialize(repeating: 0)
-        for b in [currentBits, expanded] { b.initialize(repeating: 0) }
+        // Scatter targets in huge-page backed zeroed memory; rounds swap views, so all is released at the end.
+        var releases: [() -> Void] = []
+        func zeroed<T>(_ count: Int, _: T.Type) -> UnsafeMutableBufferPointer<T> {
+            let m = ZeroedMemory<T>(count: count)
+            releases.append(m.release)
+            return m.buffer
+        }
+        defer { for r in releases { r() } }
+        var held = zeroed(n, H.self), bits = zeroed(words, UInt64.self)
+        let expanded = zeroed(words, UInt64.self)
         // Each worker scatters into its own arrays; they are summed into worker 0's after every round.
-        var nexts: [UnsafeMutableBufferPointer<H>] = [], nextBits: [UnsafeMutableBufferPointer<UInt64>] = []
-        for _ in 0..<workers {
-            let a = UnsafeMutableBufferPointer<H>.allocate(capacity: max(n, 1)); a.initialize(repeating: 0)
-            let b = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(words, 1)); b.initialize(repeating: 0)
-            nexts.append(a); nextBits.append(b)
-        }
-        // Rounds swap `held` with worker 0's arrays, so free whatever each variable holds at the end.
-        var held = current, bits = currentBits
-        defer {
-            held.deallocate(); bits.deallocate(); expanded.deallocate()
-            for a in nexts { a.deallocate() }
-            for b in nextBits { b.deallocate() }
-        }
+        var nexts = (0..<workers).map { _ in zeroed(n, H.self) }
+        var nextBits = (0..<workers).map { _ in zeroed(words, UInt64.self) }
         var pending = 0
         for (v, share) in seeds {
             outcome.seedAmount += share
