@@ -98,8 +98,8 @@ struct TraceTests {
         }
     }
 
-    @Test func badSeedsAndOptionsAreReported() throws {
-        try withTemporaryDirectory { dir in
+    @Test func badSeedsAndOptionsAreReported() {
+        withTemporaryDirectory { dir in
             let db = dir.appendingPathComponent("t.sqlite").path
             #expect(runCLI(["ingest", "transfers-csv", Paths.fixture("transfers/worked-example.csv"), "--db", db]).exitCode == 0)
             let unknown = runCLI(["trace", "--db", db, "--from", "0xdeadbeef"])

@@ -182,6 +182,8 @@ struct TraceRunner {
                 var tracer = StaticTracer(graph: g, policy: options.policy, limits: limits, asset: assetID, isStop: { stopNodes.contains($0) })
                 tracer.recordsFlows = maxEdges > 0
                 tracer.threads = ProcessInfo.processInfo.activeProcessorCount
+                // Static rounds read most of the graph: map it in one go.
+                graphs.prefault()
                 outcome = tracer.trace(seedNodes: nodes, amount: amountLimit)
             } else {
                 var tracer = AccountTracer(graph: g, policy: options.policy, direction: options.direction, limits: limits, asset: assetID,
@@ -305,22 +307,26 @@ struct TraceRunner {
         struct Acc { var key: Key; var amount: Int128 = 0; var hop = Int.max; var first = Int64.max; var last = Int64.min; var count = 0 }
         // Merge per (address, reason): sort packed integer keys, then sum runs (cheaper than hashing ~10⁶ sinks).
         let reasons = SinkReason.allCases
-        func pack(_ k: Key) -> UInt128 {
-            UInt128(UInt64(bitPattern: (k.address ?? -1) &+ Int64.min)) << 64
-                | UInt128(reasons.firstIndex(of: k.reason) ?? 0) << 1 | (k.isFee ? 1 : 0)
-        }
-        let keyed: [(UInt128, Key, Int)] = outcome.sinks.indices.map { i in
-            let s = outcome.sinks[i]
+        // One integer per sink: address id (biased) in the high half, then reason, fee flag and the sink's index,
+        // so a plain integer sort groups each (address, reason) in sink order.
+        var keyed = [UInt128](repeating: 0, count: outcome.sinks.count)
+        var keys: [Key] = []
+        keys.reserveCapacity(outcome.sinks.count)
+        for (i, s) in outcome.sinks.enumerated() {
             let isFee: Bool
             if case .fee = s.location { isFee = true } else { isFee = false }
             let k = Key(address: addressID(s.location), reason: s.reason, isFee: isFee)
-            return (pack(k), k, i)
-        }.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.2 < $1.2 }
+            keys.append(k)
+            keyed[i] = UInt128(UInt64(bitPattern: (k.address ?? -1) &+ Int64.min)) << 64
+                | UInt128(reasons.firstIndex(of: k.reason) ?? 0) << 33 | UInt128(isFee ? 1 : 0) << 32 | UInt128(UInt32(i))
+        }
+        keyed.sort()
         var merged: [Acc] = []
-        var lastKey: UInt128?
-        for (packed, k, i) in keyed {
+        var lastGroup: UInt128?
+        for packed in keyed {
+            let i = Int(UInt32(truncatingIfNeeded: packed)), group = packed >> 32
             let s = outcome.sinks[i]
-            if packed != lastKey { merged.append(Acc(key: k)); lastKey = packed }
+            if group != lastGroup { merged.append(Acc(key: keys[i])); lastGroup = group }
             merged[merged.count - 1].amount += s.amount
             merged[merged.count - 1].hop = min(merged[merged.count - 1].hop, s.hop)
             merged[merged.count - 1].count += 1
@@ -329,9 +335,33 @@ struct TraceRunner {
                 merged[merged.count - 1].last = max(merged[merged.count - 1].last, s.time)
             }
         }
-        // Largest first (ties: the key order above, i.e. address id, reason); only listed sinks need their text.
-        var order = Array(merged.indices)
-        order.sort { merged[$0].amount != merged[$1].amount ? merged[$0].amount > merged[$1].amount : $0 < $1 }
+        // Largest first (ties: the order above, i.e. address id, reason); only listed sinks need their text. With
+        // --max-sinks, a bounded heap picks them without sorting everything.
+        func before(_ x: Int, _ y: Int) -> Bool { merged[x].amount != merged[y].amount ? merged[x].amount > merged[y].amount : x < y }
+        var order: [Int]
+        if let k = maxSinks, k < merged.count {
+            var heap: [Int] = []  // the k best so far, worst on top
+            heap.reserveCapacity(k + 1)
+            func siftUp(_ i: Int) { var i = i; while i > 0 { let p = (i - 1) / 2; if before(heap[p], heap[i]) { heap.swapAt(p, i); i = p } else { break } } }
+            func siftDown(_ i: Int) {
+                var i = i
+                while true {
+                    let l = 2 * i + 1, r = l + 1
+                    var m = i
+                    if l < heap.count && before(heap[m], heap[l]) { m = l }
+                    if r < heap.count && before(heap[m], heap[r]) { m = r }
+                    if m == i { return }
+                    heap.swapAt(i, m); i = m
+                }
+            }
+            for i in merged.indices {
+                if heap.count < k { heap.append(i); siftUp(heap.count - 1) } else if k > 0 && before(i, heap[0]) { heap[0] = i; siftDown(0) }
+            }
+            order = heap.sorted(by: before)
+        } else {
+            order = Array(merged.indices)
+            order.sort(by: before)
+        }
         let listed = maxSinks.map { order.prefix($0) } ?? order[...]
         let texts = try store.addressTexts(listed.compactMap { merged[$0].key.address })
         // Categories for the totals: every sink's labels, looked up only when the store has any.
