@@ -25,6 +25,12 @@ let package = Package(
             path: "Benchmarks/IngestBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "TraceBenchmarks",
+            dependencies: ["BenchSupport", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/TraceBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .executableTarget(name: "ingest-rate", dependencies: ["BenchSupport"], path: "Sources/ingest-rate"),
         .executableTarget(name: "make-graph-fixture", path: "Sources/make-graph-fixture"),
         .executableTarget(name: "snapshot-load", dependencies: ["BenchSupport"], path: "Sources/snapshot-load"),
