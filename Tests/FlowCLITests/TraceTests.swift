@@ -139,6 +139,22 @@ struct PathTests {
             #expect(runCLI(["path", "--db", db, "--from", "a", "--to", "zz"]).exitCode == 65)
         }
     }
+
+    /// Bitcoin: from Satoshi's block-9 address to Hal Finney's, through f4184fc5… in block 170.
+    @Test func bitcoinPathsFollowOutputsThroughTransactions() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("b.sqlite").path
+            #expect(runCLI(["ingest", "btc-raw", Paths.fixture("btc/blk/blocks-0-438.blk"), "--db", db, "--no-progress"]).exitCode == 0)
+            let run = runCLI(["path", "--db", db, "--from", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", "--to", TraceTests.hal, "--json"])
+            #expect(run.exitCode == 0, "\(run.stderr)")
+            let result = try jsonObject(run.stdout)
+            let paths = try #require(result["paths"] as? [[String: Any]])
+            #expect(paths.count == 1)
+            let hop = try #require((paths.first?["transfers"] as? [[String: Any]])?.first)
+            #expect(hop["tx"] as? String == TraceTests.block170Tx && hop["amount"] as? String == "1000000000")
+            #expect(result["maxFlowBound"] as? String == "1000000000")
+        }
+    }
 }
 
 @Suite("ISO-8601 times")

@@ -207,6 +207,40 @@ struct TracePropertyTests {
         }
     }
 
+    /// UTXO paths against enumerating every output chain; the flow bound between the widest path and the seeds' value.
+    @Test func utxoPathFinderMatchesBruteForce() {
+        for i in 0..<1_500 {
+            var r = SeededRandom(seed: 400_000 + UInt64(i))
+            let (txs, _) = Self.randomUTXOCase(&r)
+            let graph = UTXOGraph.build(txs)
+            let (a, b) = (Int64(r.int(1...6)), Int64(r.int(1...6)))
+            guard a != b else { continue }
+            let sources = (0..<graph.outputCount).filter { graph.outAddress[$0] == a }
+            let k = r.int(1...4)
+            var limits = TraceLimits()
+            limits.maxHops = r.int(1...5)
+            let finder = UTXOPathFinder(graph: graph, limits: limits)
+            let (paths, truncated) = finder.topPaths(from: sources, toAddress: b, k: k)
+            #expect(!truncated)
+            var walks: [(Int128, Int)] = []
+            func walk(_ o: Int, _ width: Int128, _ hops: Int) {
+                if hops > 0 && graph.outAddress[o] == b { walks.append((width, hops)); return }
+                guard hops < limits.maxHops!, graph.outSpender[o] != UTXOGraph.noIndex else { return }
+                let tx = Int(graph.inTx[Int(graph.outSpender[o])])
+                for p in graph.outputs(of: tx) where graph.outValue[p] > 0 { walk(p, min(width, Int128(graph.outValue[p])), hops + 1) }
+            }
+            for o in sources { walk(o, Int128(graph.outValue[o]), 0) }
+            walks.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+            let want = walks.prefix(k).map { [$0.0, Int128($0.1)] }
+            let got = paths.map { [$0.bottleneck, Int128($0.outputs.count - 1)] }
+            #expect(got == Array(want), "seed \(400_000 + i)")
+            let bound = finder.maxFlowBound(from: sources, toAddress: b)
+            #expect(bound >= (walks.first?.0 ?? 0), "seed \(400_000 + i): the widest path fits under the bound")
+            #expect(bound <= sources.reduce(Int128(0)) { $0 + Int128(graph.outValue[$1]) })
+            if got != Array(want) { return }
+        }
+    }
+
     @Test func maxFlowBoundRespectsTime() {
         // 0 → 1 (10 at t2), 1 → 2 (7 at t3), 0 → 2 (4 at t1), 1 → 2 (9 at t1, before anything reaches 1).
         let graph = FlowGraph.build(nodeCount: 3, edges: [

@@ -43,7 +43,8 @@ struct PathCommand: ParsableCommand {
     func run() throws {
         try withExitCodes {
             let store = try openStoreForReading(db)
-            let g = try compiledGraphs(store: store, db: db, path: graph, allowCompile: !noCompile).account
+            let graphs = try compiledGraphs(store: store, db: db, path: graph, allowCompile: !noCompile)
+            let g = graphs.account
             func node(_ text: String) throws -> Int {
                 let address = AccountTransfer.normalizedAddress(text[...])
                 guard let id = try store.addressID(of: address) else {
@@ -55,6 +56,12 @@ struct PathCommand: ParsableCommand {
                     throw CLIFailure(message: "\(text): no account-model transfers touch this address", exitCode: ExitStatus.dataError)
                 }
                 return lo
+            }
+            // Bitcoin: the source address has outputs but no account transfers.
+            let sourceID = try store.addressID(of: AccountTransfer.normalizedAddress(source[...]))
+            if let sourceID, !g.nodeAddressID.contains(sourceID) {
+                try runUTXO(store: store, graphs: graphs, sourceID: sourceID)
+                return
             }
             let (a, b) = (try node(source), try node(target))
             let assets = try store.assets()
@@ -94,5 +101,42 @@ struct PathCommand: ParsableCommand {
             }
             Console.current.out(text)
         }
+    }
+
+    /// Bitcoin: paths of outputs from the source's outputs to outputs paying the target, each spent by the
+    /// transaction that created the next.
+    func runUTXO(store: Store, graphs: CompiledGraphs, sourceID: Int64) throws {
+        let u = graphs.utxo
+        guard let targetID = try store.addressID(of: AccountTransfer.normalizedAddress(target[...])) else {
+            throw CLIFailure(message: "\(target): the store has no such address", exitCode: ExitStatus.dataError)
+        }
+        let sources = try store.outputs(payingAddressID: sourceID).compactMap { p -> Int? in
+            guard let tx = u.tx(storeID: p.tx), p.vout < u.outputs(of: tx).count else { return nil }
+            return u.outputs(of: tx).lowerBound + p.vout
+        }
+        let limits = TraceLimits(maxHops: maxHops, since: since.flatMap(TransfersCSVReader.parseTimestamp),
+                                 until: until.flatMap(TransfersCSVReader.parseTimestamp))
+        let finder = UTXOPathFinder(graph: u, limits: limits)
+        let (paths, truncated) = finder.topPaths(from: sources, toAddress: targetID, k: top)
+        let bound = finder.maxFlowBound(from: sources, toAddress: targetID)
+        let outputs = paths.flatMap(\.outputs)
+        let texts = try store.addressTexts(outputs.map { u.outAddress[$0] })
+        let txids = try store.txids(outputs.map { u.txStoreID[u.tx(ofOutput: $0)] })
+        let result = Result(
+            from: AccountTransfer.normalizedAddress(source[...]), to: AccountTransfer.normalizedAddress(target[...]), asset: "BTC", maxHops: maxHops,
+            paths: paths.map { p in
+                Result.Path(bottleneck: String(p.bottleneck), hops: p.outputs.count - 1, transfers: zip(p.outputs, p.outputs.dropFirst()).map { a, b in
+                    let tx = u.tx(ofOutput: b)
+                    return Result.Hop(from: texts[u.outAddress[a]] ?? "?", to: texts[u.outAddress[b]] ?? "?", tx: txids[u.txStoreID[tx]] ?? "?",
+                                      amount: String(u.outValue[b]), time: isoTime(u.txTime[tx]))
+                })
+            },
+            maxFlowBound: String(bound), truncated: truncated)
+        if output.isJSON { Console.current.out(try jsonText(result)); return }
+        var text = "\(result.paths.count) path(s) from \(result.from) to \(result.to); at most \(bound) satoshis can have reached it\n"
+        for p in result.paths {
+            text += "  bottleneck \(p.bottleneck), \(p.hops) hop(s): " + ([p.transfers.first?.from ?? ""] + p.transfers.map(\.to)).joined(separator: " → ") + "\n"
+        }
+        Console.current.out(text)
     }
 }

@@ -1,0 +1,166 @@
+/// Paths through the UTXO transaction graph from the outputs of one address to outputs of another, and how much
+/// could have flowed between them.
+public struct UTXOPathFinder {
+    public let graph: UTXOGraph
+    public let limits: TraceLimits
+
+    public init(graph: UTXOGraph, limits: TraceLimits) { self.graph = graph; self.limits = limits }
+
+    /// A path: outputs, each spent by the transaction that created the next; its bottleneck is the smallest value.
+    public struct Path: Sendable, Equatable {
+        public var outputs: [Int]
+        public var bottleneck: Int128
+    }
+
+    /// The `k` paths with the largest bottlenecks from `sources` (outputs) to any output paying `target` (address
+    /// id), through at most `limits.maxHops` transactions inside the time window; ties go to fewer hops, then to the
+    /// earlier found. Best-first by bottleneck: extending a path never raises it, so paths complete in order; a
+    /// partial path is dropped at an output `k` others reached in no more hops.
+    /// - Returns: the paths, and whether `budget` (partial paths examined) cut the search short.
+    public func topPaths(from sources: [Int], toAddress target: Int64, k: Int, budget: Int = 2_000_000) -> (paths: [Path], truncated: Bool) {
+        struct Label { var output: Int; var parent: Int; var width: Int128; var hops: Int }
+        struct Entry: Comparable {
+            var width: Int128; var hops: Int; var order: Int
+            static func < (a: Entry, b: Entry) -> Bool {
+                a.width != b.width ? a.width > b.width : a.hops != b.hops ? a.hops < b.hops : a.order < b.order
+            }
+        }
+        let g = graph
+        let maxHops = limits.maxHops ?? Int.max
+        var labels: [Label] = []
+        var heap = BinaryHeap<Entry>()
+        for o in Set(sources).sorted() {
+            labels.append(Label(output: o, parent: -1, width: Int128(g.outValue[o]), hops: 0))
+            heap.insert(Entry(width: Int128(g.outValue[o]), hops: 0, order: labels.count - 1))
+        }
+        var settled: [Int: [Int]] = [:]
+        var found: [Path] = []
+        var examined = 0
+        while let top = heap.popMin(), found.count < k {
+            let label = labels[top.order]
+            if label.hops > 0 && g.outAddress[label.output] == target {
+                var outputs: [Int] = []
+                var i = top.order
+                while i >= 0 { outputs.append(labels[i].output); i = labels[i].parent }
+                found.append(Path(outputs: outputs.reversed(), bottleneck: label.width))
+                continue
+            }
+            // Outputs are reached in non-increasing width: k earlier arrivals in no more hops extend at least as well.
+            if settled[label.output, default: []].lazy.filter({ $0 <= label.hops }).count >= k { continue }
+            settled[label.output, default: []].append(label.hops)
+            guard label.hops < maxHops else { continue }
+            let spender = g.outSpender[label.output]
+            guard spender != UTXOGraph.noIndex else { continue }
+            let tx = Int(g.inTx[Int(spender)])
+            guard limits.contains(time: g.txTime[tx]) else { continue }
+            for o in g.outputs(of: tx) where g.outValue[o] > 0 {
+                examined += 1
+                if examined > budget { return (found, true) }
+                let width = min(label.width, Int128(g.outValue[o]))
+                labels.append(Label(output: o, parent: top.order, width: width, hops: label.hops + 1))
+                heap.insert(Entry(width: width, hops: label.hops + 1, order: labels.count - 1))
+            }
+        }
+        return (found, false)
+    }
+
+    /// An upper bound on how much of the value of `sources` can have reached outputs paying `target` through at most
+    /// `limits.maxHops` transactions (default 6): the maximum flow where every output carries at most its value and
+    /// every transaction may pass what enters it to any of its outputs — a relaxation of every taint policy, so no
+    /// policy attributes more. Dinic's algorithm on the transactions within reach that can still lead to the target.
+    /// - Complexity: O(V² E) worst case on that subgraph.
+    public func maxFlowBound(from sources: [Int], toAddress target: Int64) -> Int128 {
+        let g = graph
+        let maxHops = limits.maxHops ?? 6
+        // Forward: outputs within maxHops transactions, and the transactions spending them.
+        var depth: [Int: Int] = [:]
+        var frontier = Set(sources).sorted()
+        for o in frontier { depth[o] = 0 }
+        var outputs = frontier
+        for hop in 1...max(1, maxHops) {
+            var next: [Int] = []
+            for o in frontier {
+                let spender = g.outSpender[o]
+                guard spender != UTXOGraph.noIndex, g.outAddress[o] != target || depth[o] == 0 else { continue }
+                let tx = Int(g.inTx[Int(spender)])
+                guard limits.contains(time: g.txTime[tx]) else { continue }
+                for p in g.outputs(of: tx) where depth[p] == nil { depth[p] = hop; next.append(p) }
+            }
+            outputs += next
+            frontier = next
+            if frontier.isEmpty { break }
+        }
+        // Keep the outputs that lead to the target: backward from the target's outputs over the kept spends.
+        var useful = Set<Int>()
+        var stack = outputs.filter { g.outAddress[$0] == target && depth[$0, default: 0] > 0 }
+        while let o = stack.popLast() {
+            guard useful.insert(o).inserted else { continue }
+            let tx = g.tx(ofOutput: o)
+            for i in g.inputs(of: tx) {
+                let prev = g.inPrevOutput[i]
+                if prev != UTXOGraph.noIndex, depth[Int(prev)] != nil, !useful.contains(Int(prev)) { stack.append(Int(prev)) }
+            }
+        }
+        guard !useful.isEmpty else { return 0 }
+        // Network: source → seed output; output in → out (its value); output out → spending tx; tx → its outputs'
+        // in-nodes; a target output's out-node → sink.
+        var index: [Int: Int] = [:]
+        func node(_ key: Int) -> Int { if let i = index[key] { return i }; index[key] = index.count; return index.count - 1 }
+        let s = node(-1), t = node(-2)
+        var to: [Int] = [], capacity: [Int128] = [], adjacency: [[Int]] = []
+        func edge(_ a: Int, _ b: Int, _ c: Int128) {
+            while adjacency.count <= max(a, b) { adjacency.append([]) }
+            adjacency[a].append(to.count); to.append(b); capacity.append(c)
+            adjacency[b].append(to.count); to.append(a); capacity.append(0)
+        }
+        let infinite = Int128.max / 4
+        var linked = Set<Int>()
+        for o in useful.sorted() {
+            let inNode = node(2 * o + 10), outNode = node(2 * o + 11)
+            edge(inNode, outNode, Int128(g.outValue[o]))
+            if depth[o] == 0 { edge(s, inNode, infinite) }
+            if g.outAddress[o] == target && depth[o, default: 0] > 0 { edge(outNode, t, infinite); continue }
+            let spender = g.outSpender[o]
+            guard spender != UTXOGraph.noIndex else { continue }
+            let tx = Int(g.inTx[Int(spender)])
+            let txNode = node(-3 - tx)
+            edge(outNode, txNode, infinite)
+            // (Each transaction links to its outputs once, from whichever input adds it first.)
+            if linked.insert(tx).inserted {
+                for p in g.outputs(of: tx) where useful.contains(p) { edge(txNode, node(2 * p + 10), infinite) }
+            }
+        }
+        let n = index.count
+        while adjacency.count < n { adjacency.append([]) }
+        var flow: Int128 = 0
+        while true {
+            var level = [Int](repeating: -1, count: n)
+            level[s] = 0
+            var queue = [s], head = 0
+            while head < queue.count {
+                let u = queue[head]; head += 1
+                for a in adjacency[u] where capacity[a] > 0 && level[to[a]] < 0 { level[to[a]] = level[u] + 1; queue.append(to[a]) }
+            }
+            guard level[t] >= 0 else { break }
+            var next = [Int](repeating: 0, count: n)
+            func push(_ u: Int, _ limit: Int128) -> Int128 {
+                if u == t { return limit }
+                while next[u] < adjacency[u].count {
+                    let a = adjacency[u][next[u]]
+                    if capacity[a] > 0 && level[to[a]] == level[u] + 1 {
+                        let pushed = push(to[a], min(limit, capacity[a]))
+                        if pushed > 0 { capacity[a] -= pushed; capacity[a ^ 1] += pushed; return pushed }
+                    }
+                    next[u] += 1
+                }
+                return 0
+            }
+            while true {
+                let pushed = push(s, infinite)
+                if pushed == 0 { break }
+                flow += pushed
+            }
+        }
+        return flow
+    }
+}
