@@ -40,6 +40,7 @@ public struct AccountTracer {
     /// - Complexity: O(L log L) where L is the total ledger length of the addresses the taint reaches.
     public func trace(seedNodes: [Int], seedEdges: [Int], amount: Int128? = nil) -> TraceOutcome {
         var run = AccountRun(tracer: self)
+        defer { run.slotMemory.release() }
         return run.run(seedNodes: seedNodes, seedEdges: seedEdges, limit: amount)
     }
 }
@@ -81,7 +82,9 @@ private struct AccountRun {
     let forward: Bool
     let windowStart: Int64, windowEnd: Int64
     var outcome = TraceOutcome()
-    var slot: [Int32]
+    /// Each node's ledger index + 1 (0: no ledger yet), in lazily zeroed memory: a trace touches few nodes.
+    let slotMemory: ZeroedMemory<Int32>
+    var slot: UnsafeMutableBufferPointer<Int32> { slotMemory.buffer }
     var ledgers: [Ledger] = []
     var isSeed: Set<Int> = []
     var seedEdgeSet: Set<Int> = []
@@ -90,7 +93,7 @@ private struct AccountRun {
 
     init(tracer: AccountTracer) {
         t = tracer; g = tracer.graph; forward = tracer.direction == .forward
-        slot = [Int32](repeating: -1, count: tracer.graph.nodeCount)
+        slotMemory = ZeroedMemory<Int32>(count: tracer.graph.nodeCount)
         let since = tracer.limits.since ?? Int64.min + 1, until = tracer.limits.until ?? Int64.max
         windowStart = forward ? since : -until
         windowEnd = forward ? until : -since
@@ -143,7 +146,7 @@ private struct AccountRun {
             deliver(e, Taint.leading(s, of: w, policy: t.policy), hop: hop, seeding: true)
         }
         while let event = heap.popMin() {
-            let s = Int(slot[event.node])
+            let s = Int(slot[event.node]) - 1
             guard ledgers[s].scheduled == event.key else { continue }
             process(s, at: event.key)
         }
@@ -173,11 +176,11 @@ private struct AccountRun {
             if amount < t.limits.minAmount { sink(v, .dust, amount, hop, time); return }
             if !t.limits.allowsHop(hop) { sink(v, .hopLimit, amount, hop, time); return }
         }
-        var s = Int(slot[v])
+        var s = Int(slot[v]) - 1
         if s < 0 {
             if let maxNodes = t.limits.maxNodes, outcome.expanded >= maxNodes { sink(v, .nodeBudget, amount, hop, time); return }
             s = ledgers.count
-            slot[v] = Int32(s)
+            slot[v] = Int32(s + 1)
             ledgers.append(Ledger(node: v, hop: Int.max))
             outcome.expanded += 1
         }
