@@ -5,10 +5,11 @@ import Foundation
 /// `flowtrace compile --db PATH`: build the memory-mapped graph snapshot next to the store.
 struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compile the store's transfers into the memory-mapped graph snapshot (<db>.graph).",
+        abstract: "Compile the store into the memory-mapped graph snapshot (<db>.graph).",
         discussion: """
-            The snapshot holds flat CSR arrays (out- and in-adjacency, edges time-sorted per node, exact amounts) and \
-            the store generation it was built from; commands that trace refuse or rebuild a stale one.
+            The snapshot holds the account graph as flat CSR arrays (out- and in-adjacency, edges time-sorted per node, \
+            exact amounts), the Bitcoin transaction graph (inputs, outputs, spends, a topological rank) and the store \
+            generation it was built from; commands that trace rebuild a stale one, or refuse it with --no-compile.
             """)
 
     @Option(help: "Path of the store.") var db: String
@@ -27,9 +28,10 @@ struct Compile: ParsableCommand {
             }
             if output.isJSON { Console.current.out(try jsonText(summary)) }
             if !quiet {
-                Console.current.err(String(format: "compiled %d nodes, %d edges (store generation %lld) into %@: %d bytes in %.2f s\n",
-                                           summary.nodes, summary.edges, summary.storeGeneration, path, summary.bytes,
-                                           Date().timeIntervalSince(started)))
+                Console.current.err(String(format: "compiled %d nodes, %d edges, %d transactions (%d outputs, %d inputs) "
+                                           + "(store generation %lld) into %@: %d bytes in %.2f s\n",
+                                           summary.nodes, summary.edges, summary.transactions, summary.outputs, summary.inputs,
+                                           summary.storeGeneration, path, summary.bytes, Date().timeIntervalSince(started)))
             }
         }
     }

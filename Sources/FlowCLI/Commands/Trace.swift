@@ -10,14 +10,14 @@ struct TraceOptions: ParsableArguments {
     @Option(name: .customLong("from"), parsing: .upToNextOption,
             help: "Seeds: an address, txid:vout, a Bitcoin txid (all its outputs), or an account transfer's tx (prefix tx: or addr: to force).")
     var seeds: [String]
-    @Option(help: "poison | haircut | fifo | lifo | tiho.") var policy: TracePolicy = .haircut
-    @Option(help: "forward (follow the money) | backward (source of funds).") var direction: TraceDirection = .forward
+    @Option(help: "Taint policy (see the README).") var policy: TracePolicy = .haircut
+    @Option(help: "forward follows the money, backward finds its source.") var direction: TraceDirection = .forward
     @Option(help: "Maximum hops (transfers, or transactions for Bitcoin).") var maxHops: Int?
     @Option(help: "Start of the time window (Unix seconds or ISO-8601).") var since: String?
     @Option(help: "End of the time window (Unix seconds or ISO-8601).") var until: String?
     @Option(help: "Dust threshold in base units: smaller taint is not followed.") var minAmount: String?
     @Option(help: "Trace only this many base units of the seeds (their first units in order).") var amount: String?
-    @Option(parsing: .upToNextOption, help: "Stop at addresses labelled with these categories (default: exchange mixer bridge).")
+    @Option(parsing: .upToNextOption, help: "Stop at addresses labelled with these categories.")
     var stopAt: [String] = ["exchange", "mixer", "bridge"]
     @Flag(help: "Do not stop at labelled addresses.") var noStops = false
     @Option(help: "Expand at most this many nodes (addresses; transactions for Bitcoin).") var maxNodes: Int?
