@@ -279,9 +279,11 @@ public struct StaticTracer {
         let t = UInt128(total)
         for e in lo..<hi {
             let a = g.edgeAmountLow[e]
-            let product = UInt128(x) * UInt128(a)
+            let (ph, pl) = x.multipliedFullWidth(by: a)
+            let product = UInt128(ph) << 64 | UInt128(pl)
             var q = UInt64(min(Double(UInt64.max / 2), (Double(a) * scale).rounded(.down)))
-            var qt = UInt128(q) * t
+            let (qh, ql) = q.multipliedFullWidth(by: total)
+            var qt = UInt128(qh) << 64 | UInt128(ql)
             while qt > product { q -= 1; qt -= t }
             var r = product - qt
             while r >= t { q += 1; r -= t }
