@@ -46,6 +46,24 @@ public struct FlowGraph: @unchecked Sendable {
     @inline(__always)
     public func inEdgePositions(of node: Int) -> Range<Int> { Int(inRow[node])..<Int(inRow[node + 1]) }
 
+    /// The out-edges of `node` strictly after `time`, as edge indices, in time order.
+    /// - Complexity: O(log out-degree).
+    @inline(__always)
+    public func outEdges(of node: Int, after time: Int64) -> Range<Int> {
+        let row = outEdges(of: node)
+        var lo = row.lowerBound, hi = row.upperBound
+        while lo < hi { let mid = (lo + hi) / 2; if edgeTime[mid] <= time { lo = mid + 1 } else { hi = mid } }
+        return lo..<row.upperBound
+    }
+
+    /// The dense node of the store's address id `addressID`, if any transfer touches it.
+    /// - Complexity: O(log nodes) (node ids are in address-id order).
+    public func node(addressID: Int64) -> Int? {
+        var lo = 0, hi = nodeCount
+        while lo < hi { let mid = (lo + hi) / 2; if nodeAddressID[mid] < addressID { lo = mid + 1 } else { hi = mid } }
+        return lo < nodeCount && nodeAddressID[lo] == addressID ? lo : nil
+    }
+
     /// The exact amount of `edge`.
     @inline(__always)
     public func amount(of edge: Int) -> Amount {

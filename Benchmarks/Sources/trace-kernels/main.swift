@@ -25,14 +25,9 @@ while !args.isEmpty {
 let store = try Store(path: db, readOnly: true)
 let graphs = try GraphSnapshot.loadAll(path: GraphSnapshot.defaultPath(forStore: db), expectedGeneration: try store.generation())
 let g = graphs.account
-func dense(_ id: Int64) -> Int? {
-    var lo = 0, hi = g.nodeCount
-    while lo < hi { let mid = (lo + hi) / 2; if g.nodeAddressID[mid] < id { lo = mid + 1 } else { hi = mid } }
-    return lo < g.nodeCount && g.nodeAddressID[lo] == id ? lo : nil
-}
 var seeds: [Int] = []
 for line in try String(contentsOfFile: seedsPath, encoding: .utf8).split(separator: "\n") where !line.isEmpty {
-    guard let id = try store.addressID(of: String(line)), let v = dense(id) else { print("seed \(line) not in the graph"); exit(65) }
+    guard let id = try store.addressID(of: String(line)), let v = g.node(addressID: id) else { print("seed \(line) not in the graph"); exit(65) }
     seeds.append(v)
 }
 

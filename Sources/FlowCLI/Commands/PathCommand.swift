@@ -50,16 +50,14 @@ struct PathCommand: ParsableCommand {
                 guard let id = try store.addressID(of: address) else {
                     throw CLIFailure(message: "\(text): the store has no such address", exitCode: ExitStatus.dataError)
                 }
-                var lo = 0, hi = g.nodeCount
-                while lo < hi { let mid = (lo + hi) / 2; if g.nodeAddressID[mid] < id { lo = mid + 1 } else { hi = mid } }
-                guard lo < g.nodeCount, g.nodeAddressID[lo] == id else {
+                guard let v = g.node(addressID: id) else {
                     throw CLIFailure(message: "\(text): no account-model transfers touch this address", exitCode: ExitStatus.dataError)
                 }
-                return lo
+                return v
             }
             // Bitcoin: the source address has outputs but no account transfers.
             let sourceID = try store.addressID(of: AccountTransfer.normalizedAddress(source[...]))
-            if let sourceID, !g.nodeAddressID.contains(sourceID) {
+            if let sourceID, g.node(addressID: sourceID) == nil {
                 try runUTXO(store: store, graphs: graphs, sourceID: sourceID)
                 return
             }

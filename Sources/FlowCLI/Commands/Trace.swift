@@ -175,7 +175,7 @@ struct TraceRunner {
         case .account(let nodes, let edges, let seeds):
             let g = graphs.account
             var stopNodes = Set<Int>()
-            for id in stopIDs { if let v = denseNode(g, id) { stopNodes.insert(v) } }
+            for id in stopIDs { if let v = g.node(addressID: id) { stopNodes.insert(v) } }
             let (assetID, assetInfo) = try chooseAsset(store: store, graph: g, nodes: nodes, edges: edges)
             let outcome: TraceOutcome
             if options.isStatic {
@@ -193,12 +193,6 @@ struct TraceRunner {
             }
             return try report(outcome, model: "account", seeds: seeds, store: store, graphs: graphs, asset: assetInfo)
         }
-    }
-
-    func denseNode(_ g: FlowGraph, _ addressID: Int64) -> Int? {
-        var lo = 0, hi = g.nodeCount
-        while lo < hi { let mid = (lo + hi) / 2; if g.nodeAddressID[mid] < addressID { lo = mid + 1 } else { hi = mid } }
-        return lo < g.nodeCount && g.nodeAddressID[lo] == addressID ? lo : nil
     }
 
     func resolve(store: Store, graphs: CompiledGraphs) throws -> Resolved {
@@ -232,7 +226,7 @@ struct TraceRunner {
                     if !ids.isEmpty {
                         // Each transfer's edge is among its sender's out-edges.
                         let found = try ids.compactMap { id -> Int? in
-                            guard let sender = try store.transferSender(id), let v = denseNode(g, sender) else { return nil }
+                            guard let sender = try store.transferSender(id), let v = g.node(addressID: sender) else { return nil }
                             return g.outEdges(of: v).first { g.edgeTransferID[$0] == id }
                         }
                         edges += found
@@ -243,7 +237,7 @@ struct TraceRunner {
                 }
             }
             guard let id = addressID else { throw fail("seed \(raw): not an address, txid or transfer the store holds") }
-            if let v = denseNode(g, id) {
+            if let v = g.node(addressID: id) {
                 nodes.append(v)
                 seedInfo.append(.init(seed: String(raw), kind: "address", amount: ""))
             } else {

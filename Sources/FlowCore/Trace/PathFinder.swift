@@ -59,11 +59,7 @@ public struct PathFinder {
             if dominating >= k { continue }
             settled[label.node, default: []].append((label.arrival, label.hops))
             guard label.hops < maxHops else { continue }
-            // Out-edges strictly after the arrival: binary search in the time-sorted row.
-            let row = g.outEdges(of: label.node)
-            var lo = row.lowerBound, hi = row.upperBound
-            while lo < hi { let mid = (lo + hi) / 2; if g.edgeTime[mid] <= label.arrival { lo = mid + 1 } else { hi = mid } }
-            for e in lo..<row.upperBound where counts(e) {
+            for e in g.outEdges(of: label.node, after: label.arrival) where counts(e) {
                 let w = Int(g.edgeTarget[e])
                 if w == source { continue }
                 examined += 1
@@ -93,10 +89,7 @@ public struct PathFinder {
         heap.insert(TimedNode(time: Int64.min, node: source))
         while let t = heap.popMin() {
             guard earliest[t.node] == t.time, t.node != target else { continue }
-            let row = g.outEdges(of: t.node)
-            var lo = row.lowerBound, hi = row.upperBound
-            while lo < hi { let mid = (lo + hi) / 2; if g.edgeTime[mid] <= t.time { lo = mid + 1 } else { hi = mid } }
-            for e in lo..<row.upperBound where counts(e) {
+            for e in g.outEdges(of: t.node, after: t.time) where counts(e) {
                 let w = Int(g.edgeTarget[e])
                 if earliest[w].map({ g.edgeTime[e] < $0 }) ?? true { earliest[w] = g.edgeTime[e]; heap.insert(TimedNode(time: g.edgeTime[e], node: w)) }
             }
@@ -116,57 +109,24 @@ public struct PathFinder {
                 if latest[u].map({ g.edgeTime[e] > $0 }) ?? true { latest[u] = g.edgeTime[e]; heap.insert(TimedNode(time: -g.edgeTime[e], node: u)) }
             }
         }
-        // The useful edges, as a residual graph.
+        // The useful edges, as a flow network.
         var index: [Int: Int] = [:]
         func local(_ v: Int) -> Int {
             if let i = index[v] { return i }
             index[v] = index.count
             return index.count - 1
         }
-        var from: [Int] = [], to: [Int] = [], capacity: [Int128] = []
+        var network = MaxFlow()
         let s = local(source), t = local(target)
         for u in 0..<g.nodeCount {
             guard let eu = earliest[u], u != target else { continue }
             for e in g.outEdges(of: u) where counts(e) && g.edgeTime[e] > eu {
                 let v = Int(g.edgeTarget[e])
                 guard v != source, let lv = latest[v], g.edgeTime[e] < lv else { continue }
-                let (a, b) = (local(u), local(v))
-                from += [a, b]; to += [b, a]; capacity += [g.amount(of: e).baseUnits, 0]
+                network.addEdge(local(u), local(v), g.amount(of: e).baseUnits)
             }
         }
-        let n = index.count
-        var adjacency = [[Int]](repeating: [], count: n)
-        for i in from.indices { adjacency[from[i]].append(i) }
-        var flow: Int128 = 0
-        while true {
-            var level = [Int](repeating: -1, count: n)
-            level[s] = 0
-            var queue = [s], head = 0
-            while head < queue.count {
-                let u = queue[head]; head += 1
-                for a in adjacency[u] where capacity[a] > 0 && level[to[a]] < 0 { level[to[a]] = level[u] + 1; queue.append(to[a]) }
-            }
-            guard level[t] >= 0 else { break }
-            var next = [Int](repeating: 0, count: n)
-            func push(_ u: Int, _ limit: Int128) -> Int128 {
-                if u == t { return limit }
-                while next[u] < adjacency[u].count {
-                    let a = adjacency[u][next[u]]
-                    if capacity[a] > 0 && level[to[a]] == level[u] + 1 {
-                        let pushed = push(to[a], min(limit, capacity[a]))
-                        if pushed > 0 { capacity[a] -= pushed; capacity[a ^ 1] += pushed; return pushed }
-                    }
-                    next[u] += 1
-                }
-                return 0
-            }
-            while true {
-                let pushed = push(s, Int128.max)
-                if pushed == 0 { break }
-                flow += pushed
-            }
-        }
-        return flow
+        return network.maximum(from: s, to: t)
     }
 }
 

@@ -107,60 +107,24 @@ public struct UTXOPathFinder {
         var index: [Int: Int] = [:]
         func node(_ key: Int) -> Int { if let i = index[key] { return i }; index[key] = index.count; return index.count - 1 }
         let s = node(-1), t = node(-2)
-        var to: [Int] = [], capacity: [Int128] = [], adjacency: [[Int]] = []
-        func edge(_ a: Int, _ b: Int, _ c: Int128) {
-            while adjacency.count <= max(a, b) { adjacency.append([]) }
-            adjacency[a].append(to.count); to.append(b); capacity.append(c)
-            adjacency[b].append(to.count); to.append(a); capacity.append(0)
-        }
+        var network = MaxFlow()
         let infinite = Int128.max / 4
         var linked = Set<Int>()
         for o in useful.sorted() {
             let inNode = node(2 * o + 10), outNode = node(2 * o + 11)
-            edge(inNode, outNode, Int128(g.outValue[o]))
-            if depth[o] == 0 { edge(s, inNode, infinite) }
-            if g.outAddress[o] == target && depth[o, default: 0] > 0 { edge(outNode, t, infinite); continue }
+            network.addEdge(inNode, outNode, Int128(g.outValue[o]))
+            if depth[o] == 0 { network.addEdge(s, inNode, infinite) }
+            if g.outAddress[o] == target && depth[o, default: 0] > 0 { network.addEdge(outNode, t, infinite); continue }
             let spender = g.outSpender[o]
             guard spender != UTXOGraph.noIndex else { continue }
             let tx = Int(g.inTx[Int(spender)])
             let txNode = node(-3 - tx)
-            edge(outNode, txNode, infinite)
+            network.addEdge(outNode, txNode, infinite)
             // (Each transaction links to its outputs once, from whichever input adds it first.)
             if linked.insert(tx).inserted {
-                for p in g.outputs(of: tx) where useful.contains(p) { edge(txNode, node(2 * p + 10), infinite) }
+                for p in g.outputs(of: tx) where useful.contains(p) { network.addEdge(txNode, node(2 * p + 10), infinite) }
             }
         }
-        let n = index.count
-        while adjacency.count < n { adjacency.append([]) }
-        var flow: Int128 = 0
-        while true {
-            var level = [Int](repeating: -1, count: n)
-            level[s] = 0
-            var queue = [s], head = 0
-            while head < queue.count {
-                let u = queue[head]; head += 1
-                for a in adjacency[u] where capacity[a] > 0 && level[to[a]] < 0 { level[to[a]] = level[u] + 1; queue.append(to[a]) }
-            }
-            guard level[t] >= 0 else { break }
-            var next = [Int](repeating: 0, count: n)
-            func push(_ u: Int, _ limit: Int128) -> Int128 {
-                if u == t { return limit }
-                while next[u] < adjacency[u].count {
-                    let a = adjacency[u][next[u]]
-                    if capacity[a] > 0 && level[to[a]] == level[u] + 1 {
-                        let pushed = push(to[a], min(limit, capacity[a]))
-                        if pushed > 0 { capacity[a] -= pushed; capacity[a ^ 1] += pushed; return pushed }
-                    }
-                    next[u] += 1
-                }
-                return 0
-            }
-            while true {
-                let pushed = push(s, infinite)
-                if pushed == 0 { break }
-                flow += pushed
-            }
-        }
-        return flow
+        return network.maximum(from: s, to: t)
     }
 }
