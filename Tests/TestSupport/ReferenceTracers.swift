@@ -87,12 +87,10 @@ public enum ReferenceTrace {
         var nodes = [Node](repeating: Node(), count: nodeCount)
         var result = Result()
         let outs = (0..<nodeCount).map { v in edges.indices.filter { edges[$0].source == v }.sorted { (edges[$0].time, edges[$0].transferID) < (edges[$1].time, edges[$1].transferID) } }
-        let ins = (0..<nodeCount).map { v in edges.indices.filter { edges[$0].target == v }.sorted { (edges[$0].time, edges[$0].transferID) < (edges[$1].time, edges[$1].transferID) } }
         let inWindow = { (t: Int64) in (limits.since.map { t >= $0 } ?? true) && (limits.until.map { t <= $0 } ?? true) }
         var registered: [Int: (coins: Coins, amount: Int128, hop: Int)] = [:]
         let seeds = Set(seedNodes)
         var seedEdges = Set<Int>()
-        let isFIFO = policy == .fifo || policy == .lifo
 
         func deliver(_ e: Int, _ coins: Coins, _ amount: Int128, _ hop: Int, seeding: Bool = false) {
             let v = edges[e].target
@@ -192,7 +190,6 @@ public enum ReferenceTrace {
                 }
             }
         }
-        _ = isFIFO
         for v in 0..<nodeCount where nodes[v].active {
             let left = policy == .poison ? (nodes[v].forwarded ? 0 : nodes[v].received) : nodes[v].held
             guard left > 0 else { continue }

@@ -92,12 +92,7 @@ struct PathCommand: ParsableCommand {
                     })
                 },
                 maxFlowBound: String(bound), truncated: truncated)
-            if output.isJSON { Console.current.out(try jsonText(result)); return }
-            var text = "\(result.paths.count) path(s) from \(result.from) to \(result.to); at most \(bound) base units can have reached it\n"
-            for p in result.paths {
-                text += "  bottleneck \(p.bottleneck), \(p.hops) hop(s): " + ([p.transfers.first?.from ?? ""] + p.transfers.map(\.to)).joined(separator: " → ") + "\n"
-            }
-            Console.current.out(text)
+            try emit(result, unit: "base units")
         }
     }
 
@@ -130,8 +125,13 @@ struct PathCommand: ParsableCommand {
                 })
             },
             maxFlowBound: String(bound), truncated: truncated)
+        try emit(result, unit: "satoshis")
+    }
+
+    /// Prints the result as JSON, or as one line per path.
+    func emit(_ result: Result, unit: String) throws {
         if output.isJSON { Console.current.out(try jsonText(result)); return }
-        var text = "\(result.paths.count) path(s) from \(result.from) to \(result.to); at most \(bound) satoshis can have reached it\n"
+        var text = "\(result.paths.count) path(s) from \(result.from) to \(result.to); at most \(result.maxFlowBound) \(unit) can have reached it\n"
         for p in result.paths {
             text += "  bottleneck \(p.bottleneck), \(p.hops) hop(s): " + ([p.transfers.first?.from ?? ""] + p.transfers.map(\.to)).joined(separator: " → ") + "\n"
         }

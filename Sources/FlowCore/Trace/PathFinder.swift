@@ -31,18 +31,11 @@ public struct PathFinder {
     /// - Complexity: O(L log L) for L partial walks examined (at most `budget`).
     public func topPaths(from source: Int, to target: Int, k: Int, budget: Int = 2_000_000) -> (paths: [Path], truncated: Bool) {
         struct Label { var node: Int; var edge: Int; var parent: Int; var width: Int128; var hops: Int; var arrival: Int64 }
-        struct Entry: Comparable {
-            var width: Int128; var hops: Int; var order: Int
-            static func < (a: Entry, b: Entry) -> Bool {
-                // Min-heap: larger width first, then fewer hops, then found earlier.
-                a.width != b.width ? a.width > b.width : a.hops != b.hops ? a.hops < b.hops : a.order < b.order
-            }
-        }
         let g = graph
         let maxHops = limits.maxHops ?? Int.max
         var labels = [Label(node: source, edge: -1, parent: -1, width: Int128.max, hops: 0, arrival: Int64.min)]
-        var heap = BinaryHeap<Entry>()
-        heap.insert(Entry(width: Int128.max, hops: 0, order: 0))
+        var heap = BinaryHeap<WidestFirst>()
+        heap.insert(WidestFirst(width: Int128.max, hops: 0, order: 0))
         var settled: [Int: [(Int64, Int)]] = [:]
         var found: [Path] = []
         var examined = 0
@@ -66,7 +59,7 @@ public struct PathFinder {
                 if examined > budget { return (found, true) }
                 let width = min(label.width, g.amount(of: e).baseUnits)
                 labels.append(Label(node: w, edge: e, parent: top.order, width: width, hops: label.hops + 1, arrival: g.edgeTime[e]))
-                heap.insert(Entry(width: width, hops: label.hops + 1, order: labels.count - 1))
+                heap.insert(WidestFirst(width: width, hops: label.hops + 1, order: labels.count - 1))
             }
         }
         return (found, false)
@@ -127,6 +120,17 @@ public struct PathFinder {
             }
         }
         return network.maximum(from: s, to: t)
+    }
+}
+
+/// A partial path in a best-first search for wide paths: the widest first, then the one with fewer hops, then the
+/// one found earlier (`order`, its label's index).
+struct WidestFirst: Comparable {
+    var width: Int128
+    var hops: Int
+    var order: Int
+    static func < (a: WidestFirst, b: WidestFirst) -> Bool {
+        a.width != b.width ? a.width > b.width : a.hops != b.hops ? a.hops < b.hops : a.order < b.order
     }
 }
 

@@ -19,19 +19,13 @@ public struct UTXOPathFinder {
     /// - Returns: the paths, and whether `budget` (partial paths examined) cut the search short.
     public func topPaths(from sources: [Int], toAddress target: Int64, k: Int, budget: Int = 2_000_000) -> (paths: [Path], truncated: Bool) {
         struct Label { var output: Int; var parent: Int; var width: Int128; var hops: Int }
-        struct Entry: Comparable {
-            var width: Int128; var hops: Int; var order: Int
-            static func < (a: Entry, b: Entry) -> Bool {
-                a.width != b.width ? a.width > b.width : a.hops != b.hops ? a.hops < b.hops : a.order < b.order
-            }
-        }
         let g = graph
         let maxHops = limits.maxHops ?? Int.max
         var labels: [Label] = []
-        var heap = BinaryHeap<Entry>()
+        var heap = BinaryHeap<WidestFirst>()
         for o in Set(sources).sorted() {
             labels.append(Label(output: o, parent: -1, width: Int128(g.outValue[o]), hops: 0))
-            heap.insert(Entry(width: Int128(g.outValue[o]), hops: 0, order: labels.count - 1))
+            heap.insert(WidestFirst(width: Int128(g.outValue[o]), hops: 0, order: labels.count - 1))
         }
         var settled: [Int: [Int]] = [:]
         var found: [Path] = []
@@ -58,7 +52,7 @@ public struct UTXOPathFinder {
                 if examined > budget { return (found, true) }
                 let width = min(label.width, Int128(g.outValue[o]))
                 labels.append(Label(output: o, parent: top.order, width: width, hops: label.hops + 1))
-                heap.insert(Entry(width: width, hops: label.hops + 1, order: labels.count - 1))
+                heap.insert(WidestFirst(width: width, hops: label.hops + 1, order: labels.count - 1))
             }
         }
         return (found, false)
