@@ -243,12 +243,11 @@ public struct StaticTracer {
         var bits: UnsafeMutableBufferPointer<UInt64>
         var next: UnsafeMutableBufferPointer<H>
         var nextBits: UnsafeMutableBufferPointer<UInt64>
-        var arrivals = 0
 
         @inline(__always) mutating func arrive(_ w: Int, _ amount: H) {
             next[w] &+= amount
             let bit: UInt64 = 1 << UInt64(w & 63)
-            if nextBits[w >> 6] & bit == 0 { nextBits[w >> 6] |= bit; arrivals += 1 }
+            nextBits[w >> 6] |= bit
         }
 
         mutating func swapRounds() { swap(&held, &next); swap(&bits, &nextBits) }
