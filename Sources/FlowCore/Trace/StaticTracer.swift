@@ -192,10 +192,16 @@ public struct StaticTracer {
                 func stop(_ reason: SinkReason) { result.sinks.append(TraceSink(location: .node(v), reason: reason, amount: x, hop: hop, time: Int64.max)) }
                 if hop > 0 && isStop(v) { stop(.labelled); continue }
                 if hop > 0 && x < limits.minAmount { stop(.dust); continue }
+                if !limits.allowsHop(hop) {
+                    // At the limit only whether anything leaves matters (hop-limit, or unspent): the first edge
+                    // with an amount answers it, no need to sum the row.
+                    let leaves = g.outEdges(of: v).contains { counts($0) && amount($0) > 0 }
+                    stop(leaves ? .hopLimit : .unspent)
+                    continue
+                }
                 let total64 = fastPath && policy == .haircut && x <= Int128(UInt64.max) ? outTotal64(v) : nil
                 let total = total64.map { Int128($0) } ?? outTotal(v)
                 if total == 0 { stop(.unspent); continue }
-                if !limits.allowsHop(hop) { stop(.hopLimit); continue }
                 if expanded[v >> 6] & (1 << UInt64(v & 63)) == 0 {
                     // (With a node budget there is one worker, so this count is the global one.)
                     if let maxNodes = limits.maxNodes, expandedBefore + result.expanded >= maxNodes { stop(.nodeBudget); continue }
