@@ -35,9 +35,6 @@ extension Store {
         try db.prepare("""
             SELECT address, category, name, source, confidence, original_category FROM labels WHERE address = ?1
             ORDER BY category, name, source
-            """).rows([.text(address)]) {
-            Label(address: $0.text(0), category: $0.text(1), name: $0.text(2), source: $0.text(3),
-                  confidence: $0.optionalInt(4).map { Int($0) }, originalCategory: $0.text(5))
-        }
+            """).rows([.text(address)]) { Self.label($0) }
     }
 }

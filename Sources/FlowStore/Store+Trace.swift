@@ -8,12 +8,23 @@ extension Store {
         try db.prepare("SELECT id FROM addresses WHERE address = ?1").rows([.text(address)]) { $0.int(0) }.first
     }
 
+    /// One value per id from `sql` (which takes the id as ?1); ids without a row are absent.
+    private func values<T>(_ sql: String, for ids: some Sequence<Int64>, _ read: (Statement) -> T) throws -> [Int64: T] {
+        let s = try db.prepare(sql)
+        var out: [Int64: T] = [:]
+        for id in Set(ids) { if let v = try s.rows([.int(id)], read).first { out[id] = v } }
+        return out
+    }
+
+    /// A `labels` row read from column `first` on: address, category, name, source, confidence, original_category.
+    static func label(_ r: Statement, from first: Int32 = 0) -> Label {
+        Label(address: r.text(first), category: r.text(first + 1), name: r.text(first + 2), source: r.text(first + 3),
+              confidence: r.optionalInt(first + 4).map { Int($0) }, originalCategory: r.text(first + 5))
+    }
+
     /// Address texts for ids (ids the store does not have are absent).
     public func addressTexts(_ ids: some Sequence<Int64>) throws -> [Int64: String] {
-        let s = try db.prepare("SELECT address FROM addresses WHERE id = ?1")
-        var out: [Int64: String] = [:]
-        for id in Set(ids) { if let t = try s.rows([.int(id)], { $0.text(0) }).first { out[id] = t } }
-        return out
+        try values("SELECT address FROM addresses WHERE id = ?1", for: ids) { $0.text(0) }
     }
 
     /// The store id of the Bitcoin transaction `txid` (display hex).
@@ -23,10 +34,7 @@ extension Store {
 
     /// Display txids of Bitcoin transactions by store id.
     public func txids(_ ids: some Sequence<Int64>) throws -> [Int64: String] {
-        let s = try db.prepare("SELECT txid FROM transactions WHERE id = ?1")
-        var out: [Int64: String] = [:]
-        for id in Set(ids) { if let b = try s.rows([.int(id)], { $0.blob(0) }).first { out[id] = Hex.encode(b) } }
-        return out
+        try values("SELECT txid FROM transactions WHERE id = ?1", for: ids) { Hex.encode($0.blob(0)) }
     }
 
     /// Account transfers of transaction `tx` (as the source wrote it), by transfer id.
@@ -44,10 +52,7 @@ extension Store {
 
     /// The source transaction of transfers by transfer id.
     public func transferTxs(_ ids: some Sequence<Int64>) throws -> [Int64: String] {
-        let s = try db.prepare("SELECT tx FROM transfers WHERE id = ?1")
-        var out: [Int64: String] = [:]
-        for id in Set(ids) { if let t = try s.rows([.int(id)], { $0.text(0) }).first { out[id] = t } }
-        return out
+        try values("SELECT tx FROM transfers WHERE id = ?1", for: ids) { $0.text(0) }
     }
 
     /// Outputs paying an address, as (transaction store id, vout), in store order.
@@ -73,10 +78,7 @@ extension Store {
             let all = try db.prepare("""
                 SELECT a.id, l.address, l.category, l.name, l.source, l.confidence, l.original_category FROM labels l
                 JOIN addresses a ON a.address = l.address ORDER BY a.id, l.category, l.name, l.source
-                """).rows([]) { r in
-                (r.int(0), Label(address: r.text(1), category: r.text(2), name: r.text(3), source: r.text(4),
-                                 confidence: r.optionalInt(5).map { Int($0) }, originalCategory: r.text(6)))
-            }
+                """).rows([]) { (r: Statement) in (r.int(0), Self.label(r, from: 1)) }
             for (id, label) in all where wanted.contains(id) { out[id, default: []].append(label) }
             return out
         }
@@ -86,10 +88,7 @@ extension Store {
             """)
         var out: [Int64: [Label]] = [:]
         for id in wanted {
-            let labels = try s.rows([.int(id)]) {
-                Label(address: $0.text(0), category: $0.text(1), name: $0.text(2), source: $0.text(3),
-                      confidence: $0.optionalInt(4).map { Int($0) }, originalCategory: $0.text(5))
-            }
+            let labels = try s.rows([.int(id)]) { Self.label($0) }
             if !labels.isEmpty { out[id] = labels }
         }
         return out

@@ -27,7 +27,7 @@ struct PathCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     struct Result: Encodable {
-        struct Hop: Encodable { var from: String; var to: String; var tx: String; var amount: String; var time: String? }
+        struct Hop: Encodable { var from: String; var to: String; var tx: String; var amount: String; @NullEncoded var time: String? }
         struct Path: Encodable { var bottleneck: String; var hops: Int; var transfers: [Hop] }
         var from: String, to: String, asset: String, maxHops: Int, paths: [Path], maxFlowBound: String, truncated: Bool
     }

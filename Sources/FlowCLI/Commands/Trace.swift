@@ -74,38 +74,32 @@ func compiledGraphs(store: Store, db: String, path: String?, allowCompile: Bool)
 /// A trace result as the CLI reports it: addresses, labels, txids and exact amounts.
 struct TraceReport: Encodable {
     struct Seed: Encodable { var seed: String; var kind: String; var amount: String }
+    /// Unknown or unset values are explicit nulls, so every result has the same keys.
     struct Parameters: Encodable {
-        var policy: String, direction: String, maxHops: Int?, since: String?, until: String?, minAmount: String, amount: String?
-        var stopAt: [String], maxNodes: Int?, isStatic: Bool
+        var policy: String, direction: String
+        @NullEncoded var maxHops: Int?
+        @NullEncoded var since: String?
+        @NullEncoded var until: String?
+        var minAmount: String
+        @NullEncoded var amount: String?
+        var stopAt: [String]
+        @NullEncoded var maxNodes: Int?
+        var isStatic: Bool
         enum CodingKeys: String, CodingKey { case policy, direction, maxHops, since, until, minAmount, amount, stopAt, maxNodes, isStatic = "static" }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(policy, forKey: .policy); try c.encode(direction, forKey: .direction); try c.encode(maxHops, forKey: .maxHops)
-            try c.encode(since, forKey: .since); try c.encode(until, forKey: .until); try c.encode(minAmount, forKey: .minAmount)
-            try c.encode(amount, forKey: .amount); try c.encode(stopAt, forKey: .stopAt); try c.encode(maxNodes, forKey: .maxNodes)
-            try c.encode(isStatic, forKey: .isStatic)
-        }
     }
-    struct AssetInfo: Encodable { var symbol: String; var decimals: Int?; var chain: String }
+    struct AssetInfo: Encodable { var symbol: String; @NullEncoded var decimals: Int?; var chain: String }
     struct Sink: Encodable {
-        var address: String, label: String?, category: String, amount: String, hops: Int, firstTime: String?, lastTime: String?
+        var address: String
+        @NullEncoded var label: String?
+        var category: String, amount: String, hops: Int
+        @NullEncoded var firstTime: String?
+        @NullEncoded var lastTime: String?
         var reason: String, count: Int
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(address, forKey: .address); try c.encode(label, forKey: .label); try c.encode(category, forKey: .category)
-            try c.encode(amount, forKey: .amount); try c.encode(hops, forKey: .hops); try c.encode(firstTime, forKey: .firstTime)
-            try c.encode(lastTime, forKey: .lastTime); try c.encode(reason, forKey: .reason); try c.encode(count, forKey: .count)
-        }
-        enum CodingKeys: String, CodingKey { case address, label, category, amount, hops, firstTime, lastTime, reason, count }
     }
     struct Edge: Encodable {
-        var from: String, to: String, tx: String, amount: String, time: String?, hop: Int, kind: String
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(from, forKey: .from); try c.encode(to, forKey: .to); try c.encode(tx, forKey: .tx); try c.encode(amount, forKey: .amount)
-            try c.encode(time, forKey: .time); try c.encode(hop, forKey: .hop); try c.encode(kind, forKey: .kind)
-        }
-        enum CodingKeys: String, CodingKey { case from, to, tx, amount, time, hop, kind }
+        var from: String, to: String, tx: String, amount: String
+        @NullEncoded var time: String?
+        var hop: Int, kind: String
     }
     struct Totals: Encodable { var byCategory: [String: String]; var byHop: [String: String]; var byReason: [String: String] }
 
@@ -116,7 +110,7 @@ struct TraceReport: Encodable {
     var seedAmount: String
     var sinkTotal: String
     /// Sum of sinks == seed amount (every policy but poison, which does not conserve).
-    var conserved: Bool?
+    @NullEncoded var conserved: Bool?
     var sinks: [Sink]
     var sinkCount: Int
     var totals: Totals
