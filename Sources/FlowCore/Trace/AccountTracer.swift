@@ -223,24 +223,23 @@ private struct AccountRun {
             let d = l.nextDeposit < dCount ? deposit(v, l.nextDeposit) : -1
             let kw = w >= 0 ? key(w) : Int64.max, kd = d >= 0 ? key(d) : Int64.max
             if w >= 0 && kw <= kd && kw <= k && kw <= windowEnd {
-                // Every withdrawal at this moment; tiho takes the largest first.
-                var group = [w]
-                var j = l.nextWithdrawal + 1
-                while j < wCount && key(withdrawal(v, j)) == kw { group.append(withdrawal(v, j)); j += 1 }
-                l.nextWithdrawal = j
-                if t.policy == .tiho && group.count > 1 {
-                    // Largest first; equal amounts keep ledger order.
-                    group = group.indices.sorted { a, b in
-                        amount(group[a]) != amount(group[b]) ? amount(group[a]) > amount(group[b]) : a < b
-                    }.map { group[$0] }
-                }
-                for e in group where counts(e) {
+                func take(_ e: Int) {
+                    guard counts(e) else { return }
                     let carried = withdraw(&l, amount(e))
                     if carried.amount > 0 {
                         l.forwarded = true
                         deliveries.append((e, carried, l.hop + 1))
                     }
                 }
+                guard t.policy == .tiho else { l.nextWithdrawal += 1; take(w); continue }
+                // tiho: every withdrawal of this moment, largest first (equal amounts keep ledger order).
+                var group = [w]
+                var j = l.nextWithdrawal + 1
+                while j < wCount && key(withdrawal(v, j)) == kw { group.append(withdrawal(v, j)); j += 1 }
+                l.nextWithdrawal = j
+                for i in group.indices.sorted(by: { a, b in
+                    amount(group[a]) != amount(group[b]) ? amount(group[a]) > amount(group[b]) : a < b
+                }) { take(group[i]) }
             } else if d >= 0 && kd < k && kd <= windowEnd {
                 l.nextDeposit += 1
                 guard counts(d) else { continue }
