@@ -15,6 +15,26 @@ struct TracePropertyTests {
         return l
     }
 
+    /// The largest `k` flows (ties: the earlier), in recording order: what a tracer with `maxFlows = k` keeps.
+    static func largest(_ flows: [TraceFlow], _ k: Int) -> [TraceFlow] {
+        let chosen = flows.indices.sorted { flows[$0].amount != flows[$1].amount ? flows[$0].amount > flows[$1].amount : $0 < $1 }.prefix(k)
+        return chosen.sorted().map { flows[$0] }
+    }
+
+    /// The nodes (outside `exclude`) where the recorded flows do not balance: taint arriving along flows must equal
+    /// taint leaving along flows plus the sinks there (the flows are the subgraph the taint really used).
+    static func unbalancedNodes(_ graph: FlowGraph, _ outcome: TraceOutcome, forward: Bool, exclude: Set<Int>) -> [Int] {
+        var balance: [Int: Int128] = [:]
+        for f in outcome.flows {
+            guard case .edge(let e) = f.via else { return [-1] }
+            let (near, far) = (Int(graph.edgeSource[e]), Int(graph.edgeTarget[e]))
+            balance[forward ? far : near, default: 0] += f.amount
+            balance[forward ? near : far, default: 0] -= f.amount
+        }
+        for s in outcome.sinks { if case .node(let v) = s.location { balance[v, default: 0] -= s.amount } }
+        return balance.filter { $0.value != 0 && !exclude.contains($0.key) }.map(\.key).sorted()
+    }
+
     struct AccountCase {
         var nodeCount: Int
         var edges: [EdgeSpec]
@@ -61,6 +81,16 @@ struct TracePropertyTests {
             if policy != .poison { #expect(outcome.sinkTotal == outcome.seedAmount, "conservation, seed \(batch * 1_000 + i) \(policy) \(direction) \(limits)") }
             let again = tracer.trace(seedNodes: c.seedNodes, seedEdges: seedEdges, amount: c.amount)
             #expect(again.sinks == outcome.sinks && again.flows == outcome.flows, "deterministic")
+            #expect(outcome.flows.allSatisfy { $0.amount > 0 })
+            if policy != .poison {
+                let forward = direction == .forward
+                let exclude = Set(c.seedNodes + seedEdges.map { Int(forward ? graph.edgeSource[$0] : graph.edgeTarget[$0]) })
+                let unbalanced = Self.unbalancedNodes(graph, outcome, forward: forward, exclude: exclude)
+                #expect(unbalanced.isEmpty, "flows balance, seed \(batch * 1_000 + i) \(policy) \(direction): \(unbalanced)")
+            }
+            var limited = tracer
+            limited.maxFlows = r.int(0...4)
+            #expect(limited.trace(seedNodes: c.seedNodes, seedEdges: seedEdges, amount: c.amount).flows == Self.largest(outcome.flows, limited.maxFlows!))
             if got != expected { return }
         }
     }
@@ -129,6 +159,9 @@ struct TracePropertyTests {
             let got = ReferenceTrace.Result(outcome)
             #expect(got == expected, "seed \(100_000 + batch * 1_000 + i) \(policy) \(direction) \(limits)\n got \(got)\nwant \(expected)\n\(txs)")
             if policy != .poison { #expect(outcome.sinkTotal == outcome.seedAmount, "conservation, seed \(100_000 + batch * 1_000 + i)") }
+            var limited = tracer
+            limited.maxFlows = r.int(0...4)
+            #expect(limited.trace(seedOutputs: seedOutputs, amount: amount).flows == Self.largest(outcome.flows, limited.maxFlows!))
             if got != expected { return }
         }
     }
@@ -145,7 +178,7 @@ struct TracePropertyTests {
             let graph = FlowGraph.build(nodeCount: c.nodeCount, edges: c.edges)
             let seeds = c.seedNodes + [r.int(0...(c.nodeCount - 1))]
             var tracer = StaticTracer(graph: graph, policy: policy, limits: limits, asset: nil, isStop: { c.stops.contains($0) })
-            // Without flow recording (and filters) the 64-bit fast path runs; both must match the reference.
+            // Without filters the 64-bit fast path runs; both must match the reference, with or without flows.
             tracer.recordsFlows = i % 2 == 0
             // Workers split each round; the result must not depend on how many.
             tracer.threads = i % 3 + 1
@@ -155,6 +188,16 @@ struct TracePropertyTests {
             let got = ReferenceTrace.Result(outcome)
             #expect(got == expected, "seed \(200_000 + batch * 1_000 + i) \(policy) \(limits)\n got \(got)\nwant \(expected)")
             if policy == .haircut { #expect(outcome.sinkTotal == outcome.seedAmount) }
+            if tracer.recordsFlows {
+                #expect(outcome.flows.allSatisfy { $0.amount > 0 })
+                if policy == .haircut {
+                    let unbalanced = Self.unbalancedNodes(graph, outcome, forward: true, exclude: Set(seeds))
+                    #expect(unbalanced.isEmpty, "flows balance, seed \(200_000 + batch * 1_000 + i): \(unbalanced)")
+                }
+                var limited = tracer
+                limited.maxFlows = r.int(0...4)
+                #expect(limited.trace(seedNodes: seeds, amount: c.amount).flows == Self.largest(outcome.flows, limited.maxFlows!))
+            }
             // Reach: every node holding taint at some round is within maxHops of a seed, and every reached node is.
             var reacher = StaticTracer(graph: graph, policy: .poison, limits: limits, asset: nil, isStop: { c.stops.contains($0) })
             let reachedAlone = reacher.reach(seedNodes: seeds)
@@ -310,19 +353,34 @@ struct StaticKernelSizeTests {
         var limits = TraceLimits()
         limits.maxHops = 3
         let seeds = Array(0..<20)
-        func run(threads: Int, flows: Bool) -> [TraceSink] {
-            var t = StaticTracer(graph: graph, policy: .haircut, limits: limits, asset: nil, isStop: { $0 == 7 })
+        // A window that admits every edge still forces the exact 128-bit split.
+        func run(threads: Int, flows: Bool, exact: Bool = false, maxFlows: Int? = nil) -> TraceOutcome {
+            var l = limits
+            if exact { l.since = Int64.min }
+            var t = StaticTracer(graph: graph, policy: .haircut, limits: l, asset: nil, isStop: { $0 == 7 })
             t.threads = threads
             t.recordsFlows = flows
+            t.maxFlows = maxFlows
             let o = t.trace(seedNodes: seeds)
             #expect(o.sinkTotal == o.seedAmount)
-            return o.mergedSinks()
+            return o
         }
-        let reference = run(threads: 1, flows: true)
+        let exact = run(threads: 1, flows: true, exact: true)
+        let reference = exact.mergedSinks()
         #expect(reference.count > 1_000)
-        #expect(run(threads: 1, flows: false) == reference)
-        #expect(run(threads: 2, flows: false) == reference)
-        #expect(run(threads: 2, flows: true) == reference)
+        #expect(exact.flows.count > 10_000)
+        #expect(TracePropertyTests.unbalancedNodes(graph, exact, forward: true, exclude: Set(seeds)).isEmpty)
+        #expect(run(threads: 1, flows: false).mergedSinks() == reference)
+        #expect(run(threads: 2, flows: false).mergedSinks() == reference)
+        #expect(run(threads: 2, flows: false, exact: true).mergedSinks() == reference)
+        let fast = run(threads: 2, flows: true)
+        #expect(fast.mergedSinks() == reference)
+        #expect(fast.flows == exact.flows)
+        for k in [1, 100, 5_000] {
+            let top = TracePropertyTests.largest(exact.flows, k)
+            #expect(run(threads: 2, flows: true, maxFlows: k).flows == top)
+            #expect(run(threads: 1, flows: true, exact: true, maxFlows: k).flows == top)
+        }
         var reach = StaticTracer(graph: graph, policy: .poison, limits: limits, asset: nil, isStop: { $0 == 7 })
         let alone = reach.reach(seedNodes: seeds)
         reach.threads = 2

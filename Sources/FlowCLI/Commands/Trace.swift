@@ -164,6 +164,7 @@ struct TraceRunner {
             var tracer = UTXOTracer(graph: graphs.utxo, policy: options.policy, direction: options.direction, limits: limits,
                                     isStop: { stopIDs.contains($0) })
             tracer.recordsFlows = maxEdges > 0
+            tracer.maxFlows = maxEdges
             let outcome = tracer.trace(seedOutputs: outputs, amount: amountLimit)
             return try report(outcome, model: "utxo", seeds: seeds, store: store, graphs: graphs, asset: .init(symbol: "BTC", decimals: 8, chain: "bitcoin"))
         case .account(let nodes, let edges, let seeds):
@@ -175,6 +176,7 @@ struct TraceRunner {
             if options.isStatic {
                 var tracer = StaticTracer(graph: g, policy: options.policy, limits: limits, asset: assetID, isStop: { stopNodes.contains($0) })
                 tracer.recordsFlows = maxEdges > 0
+                tracer.maxFlows = maxEdges
                 tracer.threads = ProcessInfo.processInfo.activeProcessorCount
                 // Static rounds read most of the graph: map it in one go.
                 graphs.prefault()
@@ -183,6 +185,7 @@ struct TraceRunner {
                 var tracer = AccountTracer(graph: g, policy: options.policy, direction: options.direction, limits: limits, asset: assetID,
                                            isStop: { stopNodes.contains($0) })
                 tracer.recordsFlows = maxEdges > 0
+                tracer.maxFlows = maxEdges
                 outcome = tracer.trace(seedNodes: nodes, seedEdges: edges, amount: amountLimit)
             }
             return try report(outcome, model: "account", seeds: seeds, store: store, graphs: graphs, asset: assetInfo)
@@ -464,6 +467,11 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "List at most this many flow edges (the largest).") var maxEdges = 1000
     @Option(help: "List at most this many sinks (the largest); totals always cover all.") var maxSinks: Int?
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if maxEdges < 0 { throw ValidationError("--max-edges must not be negative") }
+        if let maxSinks, maxSinks < 0 { throw ValidationError("--max-sinks must not be negative") }
+    }
 
     func run() throws {
         try withExitCodes {

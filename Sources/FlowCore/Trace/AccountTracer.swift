@@ -29,6 +29,8 @@ public struct AccountTracer {
     /// Whether taint stops at a node (dense node id).
     public let isStop: (Int) -> Bool
     public var recordsFlows = true
+    /// With `recordsFlows`, keep only the largest this many flows (ties: the earlier recorded); nil keeps all.
+    public var maxFlows: Int?
 
     public init(graph: FlowGraph, policy: TracePolicy, direction: TraceDirection, limits: TraceLimits, asset: UInt32?,
                 isStop: @escaping (Int) -> Bool) {
@@ -82,6 +84,7 @@ private struct AccountRun {
     let forward: Bool
     let windowStart: Int64, windowEnd: Int64
     var outcome = TraceOutcome()
+    var flows: FlowKeeper
     /// Each node's ledger index + 1 (0: no ledger yet), in lazily zeroed memory: a trace touches few nodes.
     let slotMemory: ZeroedMemory<Int32>
     var slot: UnsafeMutableBufferPointer<Int32> { slotMemory.buffer }
@@ -93,6 +96,7 @@ private struct AccountRun {
 
     init(tracer: AccountTracer) {
         t = tracer; g = tracer.graph; forward = tracer.direction == .forward
+        flows = FlowKeeper(limit: tracer.maxFlows)
         slotMemory = ZeroedMemory<Int32>(count: tracer.graph.nodeCount)
         let since = tracer.limits.since ?? Int64.min + 1, until = tracer.limits.until ?? Int64.max
         windowStart = forward ? since : -until
@@ -142,7 +146,6 @@ private struct AccountRun {
             let w = amount(e), s = share(w)
             guard s > 0 else { continue }
             outcome.seedAmount += t.policy == .poison ? w : s
-            if t.recordsFlows { outcome.flows.append(TraceFlow(via: .edge(e), amount: t.policy == .poison ? w : s, hop: hop)) }
             deliver(e, Taint.leading(s, of: w, policy: t.policy), hop: hop, seeding: true)
         }
         while let event = heap.popMin() {
@@ -162,6 +165,7 @@ private struct AccountRun {
             let movesLater = l.nextWithdrawal < withdrawalCount(l.node)
             sink(l.node, movesLater ? .timeWindow : .unspent, left, l.hop, l.firstTime)
         }
+        outcome.flows = flows.flows
         return outcome
     }
 
@@ -169,6 +173,8 @@ private struct AccountRun {
     mutating func deliver(_ e: Int, _ taint: Taint, hop: Int, seeding: Bool = false) {
         let v = far(e), time = g.edgeTime[e]
         let amount = taint.amount
+        // The transfer carried it, whatever the receiver does with it (poison: the whole transfer is tainted).
+        if t.recordsFlows { flows.offer(TraceFlow(via: .edge(e), amount: t.policy == .poison ? self.amount(e) : amount, hop: hop)) }
         // Into a seed address, or along a seed transfer: that value is traced in full already.
         if isSeed.contains(v) || (!seeding && seedEdgeSet.contains(e)) { sink(v, .seed, amount, hop, time); return }
         if hop > 0 {

@@ -16,6 +16,8 @@ public struct StaticTracer {
     public let asset: UInt32?
     public let isStop: (Int) -> Bool
     public var recordsFlows = true
+    /// With `recordsFlows`, keep only the largest this many flows (ties: the earlier hop, then edge); nil keeps all.
+    public var maxFlows: Int?
     /// Worker threads for the rounds and the reach (results do not depend on it).
     public var threads = 1
 
@@ -63,6 +65,7 @@ public struct StaticTracer {
 
     private func run<H: FixedWidthInteger & UnsignedInteger>(_ seeds: [(Int, Int128)], _: H.Type) -> TraceOutcome {
         var outcome = TraceOutcome()
+        var flows = FlowKeeper(limit: maxFlows)
         let g = graph
         let n = g.nodeCount, words = (n + 63) / 64
         // The node budget depends on the order nodes are expanded in: one worker then.
@@ -90,7 +93,7 @@ public struct StaticTracer {
         var hop = 0
         while pending > 0 {
             let ranges = workers == 1 ? [0..<words] : balancedRanges(bits: bits, words: words, parts: workers)
-            var results = [RoundResult](repeating: RoundResult(), count: ranges.count)
+            var results = [RoundResult](repeating: RoundResult(flowLimit: maxFlows), count: ranges.count)
             let round = hop, expandedBefore = outcome.expanded
             let (heldNow, bitsNow) = (held, bits)
             results.withUnsafeMutableBufferPointer { results in
@@ -123,7 +126,8 @@ public struct StaticTracer {
             for word in 0..<words { pending += nextBits[0][word].nonzeroBitCount }
             for r in results {
                 outcome.sinks += r.sinks
-                outcome.flows += r.flows
+                // Workers cover ascending node ranges, so this offers flows in (hop, edge) order.
+                for f in r.flows.flows { flows.offer(f) }
                 outcome.expanded += r.expanded
             }
             // This round's (now empty) arrays take the next round's arrivals.
@@ -132,14 +136,16 @@ public struct StaticTracer {
             nexts[0] = oldHeld; nextBits[0] = oldBits
             hop += 1
         }
+        outcome.flows = flows.flows
         return outcome
     }
 
     /// What one worker found in one round.
     private struct RoundResult {
         var sinks: [TraceSink] = []
-        var flows: [TraceFlow] = []
+        var flows: FlowKeeper
         var expanded = 0
+        init(flowLimit: Int?) { flows = FlowKeeper(limit: flowLimit) }
     }
 
     /// Splits the words of a frontier bitmap into `parts` ranges of about equal out-degree.
@@ -175,12 +181,13 @@ public struct StaticTracer {
                                  expandedBefore: Int) -> RoundResult
     {
         let g = graph
-        var result = RoundResult()
+        var result = RoundResult(flowLimit: maxFlows)
         var remainders: [(Int128, Int)] = []
         var shares: [(Int, Int128)] = []
         var keys: [UInt128] = []
-        // Without filters or flow recording, 64-bit amounts take the division-light path (same results).
-        let fastPath = asset == nil && limits.since == nil && limits.until == nil && !recordsFlows
+        var scratch = SplitScratch()
+        // Without filters, 64-bit amounts take the division-light path (same results).
+        let fastPath = asset == nil && limits.since == nil && limits.until == nil
         for word in range where state.bits[word] != 0 {
             var bits = state.bits[word]
             state.bits[word] = 0
@@ -209,7 +216,7 @@ public struct StaticTracer {
                     result.expanded += 1
                 }
                 if let total64 {
-                    splitFast(UInt64(x), total: total64, node: v, state: &state, keys: &keys)
+                    splitFast(UInt64(x), total: total64, node: v, hop: hop, state: &state, keys: &keys, scratch: &scratch, flows: &result.flows)
                     continue
                 }
                 // Largest-remainder split of x over the out-edges (poison: every edge fully).
@@ -234,7 +241,7 @@ public struct StaticTracer {
                 }
                 for (e, share) in shares where share > 0 {
                     state.arrive(Int(g.edgeTarget[e]), H(truncatingIfNeeded: share))
-                    if recordsFlows { result.flows.append(TraceFlow(via: .edge(e), amount: share, hop: hop + 1)) }
+                    if recordsFlows { result.flows.offer(TraceFlow(via: .edge(e), amount: share, hop: hop + 1)) }
                 }
             }
         }
@@ -274,8 +281,11 @@ public struct StaticTracer {
     /// The largest-remainder split of `x` over `v`'s out-edges in 64-bit arithmetic: each quotient ⌊x × a / total⌋
     /// (at most x) is estimated in floating point and corrected exactly against the 128-bit product, then one unit
     /// each goes to the largest remainders, ties to the earlier edge, picked by selection rather than sorting.
+    /// Flows are offered only for edges whose share could make the kept set (`scratch` holds those few).
     @inline(__always)
-    private func splitFast<H>(_ x: UInt64, total: UInt64, node v: Int, state: inout RoundState<H>, keys: inout [UInt128]) {
+    private func splitFast<H>(_ x: UInt64, total: UInt64, node v: Int, hop: Int, state: inout RoundState<H>, keys: inout [UInt128],
+                              scratch: inout SplitScratch, flows: inout FlowKeeper)
+    {
         let g = graph
         let lo = Int(g.outRow[v]), hi = Int(g.outRow[v + 1])
         keys.removeAll(keepingCapacity: true)
@@ -295,14 +305,34 @@ public struct StaticTracer {
             given &+= q
             if r > 0 { keys.append(r << 32 | UInt128(UInt32.max - UInt32(e - lo))) }
             if q > 0 { state.arrive(Int(g.edgeTarget[e]), H(q)) }
+            if recordsFlows && flows.mightKeep(Int128(q) + 1) { scratch.candidates.append((e - lo, q)) }
         }
         let left = Int(x - given)
-        guard left > 0 else { return }
-        if left < keys.count { Self.selectLargest(&keys, count: left) }
-        for k in 0..<left {
-            let e = lo + Int(UInt32.max - UInt32(truncatingIfNeeded: keys[k]))
-            state.arrive(Int(g.edgeTarget[e]), 1)
+        if left > 0 {
+            if left < keys.count { Self.selectLargest(&keys, count: left) }
+            for k in 0..<left {
+                let e = lo + Int(UInt32.max - UInt32(truncatingIfNeeded: keys[k]))
+                state.arrive(Int(g.edgeTarget[e]), 1)
+            }
         }
+        guard !scratch.candidates.isEmpty else { return }
+        // Which candidates got a remainder unit: mark the chosen edges of this row, read, unmark.
+        if left > 0 {
+            if scratch.plusOne.count < hi - lo { scratch.plusOne = [Bool](repeating: false, count: hi - lo) }
+            for k in 0..<left { scratch.plusOne[Int(UInt32.max - UInt32(truncatingIfNeeded: keys[k]))] = true }
+        }
+        for (offset, q) in scratch.candidates {
+            let share = q + (left > 0 && scratch.plusOne[offset] ? 1 : 0)
+            if share > 0 { flows.offer(TraceFlow(via: .edge(lo + offset), amount: Int128(share), hop: hop + 1)) }
+        }
+        if left > 0 { for k in 0..<left { scratch.plusOne[Int(UInt32.max - UInt32(truncatingIfNeeded: keys[k]))] = false } }
+        scratch.candidates.removeAll(keepingCapacity: true)
+    }
+
+    /// Per-worker scratch space for recording flows in ``splitFast(_:total:node:hop:state:keys:scratch:flows:)``.
+    private struct SplitScratch {
+        var candidates: [(offset: Int, q: UInt64)] = []
+        var plusOne: [Bool] = []
     }
 
     /// Reorders `keys` so that its first `count` elements are the largest (Hoare's selection, FIND, 1961).

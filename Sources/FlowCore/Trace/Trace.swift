@@ -98,6 +98,62 @@ public struct TraceFlow: Sendable, Equatable {
     public init(via: Via, amount: Int128, hop: Int) { self.via = via; self.amount = amount; self.hop = hop }
 }
 
+/// Collects a trace's flows: every one offered, or with a `limit` only the largest (ties: the one offered first),
+/// so a trace over millions of edges can report its top flows without holding them all.
+public struct FlowKeeper: Sendable {
+    public let limit: Int?
+    /// Unlimited: the flows in offer order. Limited: a heap of (flow, offer number), the worst on top.
+    private var kept: [(flow: TraceFlow, order: Int)] = []
+    private var offered = 0
+
+    public init(limit: Int?) {
+        precondition((limit ?? 0) >= 0, "a negative flow limit")
+        self.limit = limit
+    }
+
+    /// Whether a flow of `amount` offered now could be kept (false only when it certainly would not: later offers
+    /// lose ties, and the bar only rises).
+    @inline(__always) public func mightKeep(_ amount: Int128) -> Bool {
+        guard let limit else { return true }
+        return kept.count < limit || (limit > 0 && amount > kept[0].flow.amount)
+    }
+
+    @inline(__always) private static func better(_ a: (flow: TraceFlow, order: Int), _ b: (flow: TraceFlow, order: Int)) -> Bool {
+        a.flow.amount != b.flow.amount ? a.flow.amount > b.flow.amount : a.order < b.order
+    }
+
+    public mutating func offer(_ flow: TraceFlow) {
+        defer { offered += 1 }
+        guard let limit else { kept.append((flow, offered)); return }
+        let entry = (flow: flow, order: offered)
+        if kept.count < limit {
+            kept.append(entry)
+            var i = kept.count - 1
+            while i > 0 {
+                let p = (i - 1) / 2
+                guard Self.better(kept[p], kept[i]) else { break }
+                kept.swapAt(p, i); i = p
+            }
+        } else if limit > 0 && Self.better(entry, kept[0]) {
+            kept[0] = entry
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var worst = i
+                if l < kept.count && Self.better(kept[worst], kept[l]) { worst = l }
+                if r < kept.count && Self.better(kept[worst], kept[r]) { worst = r }
+                if worst == i { break }
+                kept.swapAt(i, worst); i = worst
+            }
+        }
+    }
+
+    /// The kept flows in the order they were offered.
+    public var flows: [TraceFlow] {
+        limit == nil ? kept.map(\.flow) : kept.sorted { $0.order < $1.order }.map(\.flow)
+    }
+}
+
 /// What a trace found, in graph terms (node, edge, output indices); the CLI turns it into addresses and labels.
 public struct TraceOutcome: Sendable {
     /// The taint put on the seeds.

@@ -21,6 +21,8 @@ public struct UTXOTracer {
     /// Whether taint stops at an address (by store address id).
     public let isStop: (Int64) -> Bool
     public var recordsFlows = true
+    /// With `recordsFlows`, keep only the largest this many flows (ties: the earlier recorded); nil keeps all.
+    public var maxFlows: Int?
 
     public init(graph: UTXOGraph, policy: TracePolicy, direction: TraceDirection, limits: TraceLimits, isStop: @escaping (Int64) -> Bool) {
         self.graph = graph; self.policy = policy; self.direction = direction; self.limits = limits; self.isStop = isStop
@@ -33,6 +35,7 @@ public struct UTXOTracer {
     /// - Complexity: O(T log T + work of the policy) for T transactions reached.
     public func trace(seedOutputs: [Int], amount: Int128? = nil) -> TraceOutcome {
         var outcome = TraceOutcome()
+        var flows = FlowKeeper(limit: maxFlows)
         var pending: [Int: [Arrival]] = [:]
         var heap = BinaryHeap<UInt64>()
         let forward = direction == .forward
@@ -106,13 +109,13 @@ public struct UTXOTracer {
                 for a in arrivals {
                     let k = a.position - ins.lowerBound
                     inputs[k].taint = merge(inputs[k].taint, a.taint)
-                    if recordsFlows { outcome.flows.append(TraceFlow(via: .input(a.position), amount: policy == .poison ? inputs[k].value : a.taint.amount, hop: hop)) }
+                    if recordsFlows { flows.offer(TraceFlow(via: .input(a.position), amount: policy == .poison ? inputs[k].value : a.taint.amount, hop: hop)) }
                 }
                 let outputs = outs.map { Int128(g.outValue[$0]) }
                 let fee = max(0, inputs.reduce(0) { $0 + $1.value } - outputs.reduce(0, +))
                 let result = TransactionTaint.forward(policy: policy, inputs: inputs, outputs: outputs, fee: fee)
                 for (k, o) in outs.enumerated() where result[k].amount > 0 {
-                    if recordsFlows { outcome.flows.append(TraceFlow(via: .output(o), amount: result[k].amount, hop: hop)) }
+                    if recordsFlows { flows.offer(TraceFlow(via: .output(o), amount: result[k].amount, hop: hop)) }
                     reach(output: o, taint: result[k], hop: hop, time: time)
                 }
                 if let feeTaint = result.last, feeTaint.amount > 0 { sink(.fee(tx: tx), .fee, feeTaint.amount, hop, time) }
@@ -121,19 +124,20 @@ public struct UTXOTracer {
                 for a in arrivals {
                     let k = a.position - outs.lowerBound
                     outputs[k].taint = merge(outputs[k].taint, a.taint)
-                    if recordsFlows { outcome.flows.append(TraceFlow(via: .output(a.position), amount: policy == .poison ? outputs[k].value : a.taint.amount, hop: hop)) }
+                    if recordsFlows { flows.offer(TraceFlow(via: .output(a.position), amount: policy == .poison ? outputs[k].value : a.taint.amount, hop: hop)) }
                 }
                 let inputs = ins.map { Int128(g.value(ofInput: $0) ?? 0) }
                 let (result, unexplained) = TransactionTaint.backward(policy: policy, outputs: outputs, inputs: inputs)
                 if unexplained > 0 { sink(.input(ins.lowerBound), .unresolved, unexplained, hop, time) }
                 for (k, i) in ins.enumerated() where result[k].amount > 0 {
-                    if recordsFlows { outcome.flows.append(TraceFlow(via: .input(i), amount: result[k].amount, hop: hop)) }
+                    if recordsFlows { flows.offer(TraceFlow(via: .input(i), amount: result[k].amount, hop: hop)) }
                     let prev = g.inPrevOutput[i]
                     if prev == UTXOGraph.noIndex { sink(.input(i), .unresolved, result[k].amount, hop, time); continue }
                     reach(output: Int(prev), taint: result[k], hop: hop, time: g.txTime[g.tx(ofOutput: Int(prev))])
                 }
             }
         }
+        outcome.flows = flows.flows
         return outcome
     }
 
