@@ -1,8 +1,5 @@
 import FlowCore
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 extension JSONValue {
     /// Compact JSON text of the value (numbers written as their exact text).
@@ -40,17 +37,16 @@ extension JSONValue {
 public final class JSONRPCClient: @unchecked Sendable {
     public let url: URL
     private let authorization: String?
-    private let session: URLSession
-    /// Answers HTTP authentication challenges by cancelling them: credentials go preemptively in the header, so a
-    /// challenge means they were refused (and unanswered, Foundation's URLSession would wait for them forever).
-    private let challengeRefuser = ChallengeRefuser()
+    private let http: HTTPClient
     public var retries = 6
     public var initialBackoff: TimeInterval = 0.25
     private var nextID = 0
 
     /// - Parameters:
     ///   - cookieFile: Bitcoin Core's `.cookie` (`__cookie__:password`), used when no user is given.
-    public init(url: URL, user: String? = nil, password: String? = nil, cookieFile: String? = nil, timeout: TimeInterval = 60) throws {
+    ///   - transport: how to reach the node; nil: a plain socket for `http`, the system curl for `https`.
+    public init(url: URL, user: String? = nil, password: String? = nil, cookieFile: String? = nil, timeout: TimeInterval = 60,
+                transport: HTTPClient.Transport? = nil) throws {
         self.url = url
         var credentials: String?
         if let user { credentials = "\(user):\(password ?? "")" }
@@ -64,9 +60,7 @@ public final class JSONRPCClient: @unchecked Sendable {
             credentials = "\(u):\(url.password ?? "")"
         }
         authorization = credentials.map { "Basic " + Data($0.utf8).base64EncodedString() }
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = timeout
-        session = URLSession(configuration: config, delegate: challengeRefuser, delegateQueue: nil)
+        http = HTTPClient(timeout: timeout, transport: transport)
     }
 
     /// The endpoint without credentials, for logs and the ingest log.
@@ -95,7 +89,7 @@ public final class JSONRPCClient: @unchecked Sendable {
         var delay = initialBackoff
         while true {
             do {
-                let reply = try post(Data(body.jsonText.utf8))
+                let reply = try post(Array(body.jsonText.utf8))
                 let items = reply.arrayValue ?? [reply]
                 var byID: [Int: JSONValue] = [:]
                 for item in items {
@@ -128,35 +122,26 @@ public final class JSONRPCClient: @unchecked Sendable {
 
     private struct Transient: Error { var message: String }
 
-    private func post(_ body: Data) throws -> JSONValue {
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if let authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
-        let box = ReplyBox()
-        let done = DispatchSemaphore(value: 0)
-        session.dataTask(with: request) { data, response, error in
-            box.set(data: data, status: (response as? HTTPURLResponse)?.statusCode, error: error)
-            done.signal()
-        }.resume()
-        done.wait()
-        let (data, status, error) = box.get()
-        if challengeRefuser.takeChallenged() {
-            throw IngestError(.rpcFailure, "the node refused the credentials (HTTP 401)", path: displayURL)
+    private func post(_ body: [UInt8]) throws -> JSONValue {
+        var headers = [("Content-Type", "application/json")]
+        if let authorization { headers.append(("Authorization", authorization)) }
+        let reply: HTTPClient.Reply
+        do {
+            reply = try http.post(url, body: body, headers: headers)
+        } catch let e as HTTPClient.ConnectionError {
+            throw Transient(message: e.description)
         }
-        if let error { throw Transient(message: "\(error.localizedDescription)") }
-        guard let status else { throw Transient(message: "no HTTP response") }
+        let status = reply.status, data = reply.body
         if status == 401 || status == 403 {
             throw IngestError(.rpcFailure, "the node refused the credentials (HTTP \(status))", path: displayURL)
         }
         // Bitcoin Core answers errors with HTTP 500 (or 404 for unknown methods) and a JSON body: read it anyway.
-        guard let data, !data.isEmpty else {
+        guard !data.isEmpty else {
             if status == 503 || status == 500 { throw Transient(message: "HTTP \(status) with no body") }
             throw IngestError(.rpcFailure, "HTTP \(status) with no body", path: displayURL)
         }
         do {
-            return try JSONParser.parse([UInt8](data))
+            return try JSONParser.parse(data)
         } catch {
             if status >= 500 { throw Transient(message: "HTTP \(status)") }
             throw IngestError(.rpcFailure, "the node's reply is not JSON (HTTP \(status))", path: displayURL)
@@ -182,36 +167,6 @@ public final class JSONRPCClient: @unchecked Sendable {
         defer { retries = saved }
         return try call(method)
     }
-}
-
-private final class ChallengeRefuser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    private let lock = NSLock()
-    private var challenged = false
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-                    completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
-        lock.withLock { challenged = true }
-        completionHandler(.cancelAuthenticationChallenge, nil)
-    }
-
-    /// Whether a challenge came since the last call.
-    func takeChallenged() -> Bool {
-        lock.withLock {
-            defer { challenged = false }
-            return challenged
-        }
-    }
-}
-
-private final class ReplyBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: Data?
-    private var status: Int?
-    private var error: (any Error)?
-    func set(data: Data?, status: Int?, error: (any Error)?) {
-        lock.withLock { self.data = data; self.status = status; self.error = error }
-    }
-    func get() -> (Data?, Int?, (any Error)?) { lock.withLock { (data, status, error) } }
 }
 
 extension Array {

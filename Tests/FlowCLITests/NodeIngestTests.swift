@@ -167,6 +167,13 @@ struct NodeIngestTests {
             #expect(refused.exitCode == 65)
             #expect(refused.stderr.contains("refused the credentials"))
         }
+        // The curl transport (what https endpoints use) reaches the same node and gets the same answers.
+        let viaCurl = try JSONRPCClient(url: URL(string: "http://127.0.0.1:\(node.port)/")!, cookieFile: node.cookiePath, transport: .curl)
+        #expect(try viaCurl.call("getblockcount").int64Value == 3)
+        #expect(try viaCurl.batch([("getblockhash", [.number("1")]), ("getblockhash", [.number("2")])]).map(\.stringValue)
+                == [node.rpc.call("getblockhash", [.number("1")]).stringValue, node.rpc.call("getblockhash", [.number("2")]).stringValue])
+        let wrong = try JSONRPCClient(url: URL(string: "http://127.0.0.1:\(node.port)/")!, user: "x", password: "wrong", transport: .curl)
+        #expect(throws: IngestError.self) { try wrong.call("getblockcount") }
     }
 
     @Test func unreachableNodeIsAClearError() {

@@ -97,4 +97,22 @@ struct JSONTests {
             #expect(error?.path == f.path)
         }
     }
+
+    @Test func httpRepliesParseSizedChunkedAndClosed() throws {
+        func parse(_ text: String, complete: Bool) throws -> HTTPClient.Reply { try HTTPClient.parseResponse(Array(text.utf8), complete: complete) }
+        let sized = try parse("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}", complete: false)
+        #expect(sized.status == 200 && String(decoding: sized.body, as: UTF8.self) == "{\"a\":1}")
+        let chunked = try parse("HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n", complete: false)
+        #expect(chunked.status == 500 && String(decoding: chunked.body, as: UTF8.self) == "{\"a\":1}")
+        let continued = try parse("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno", complete: false)
+        #expect(continued.status == 404 && continued.body == Array("no".utf8))
+        // Without a length the reply ends when the server closes.
+        #expect(throws: HTTPClient.ConnectionError.self) { try parse("HTTP/1.0 200 OK\r\n\r\n[1]", complete: false) }
+        #expect(try parse("HTTP/1.0 200 OK\r\n\r\n[1]", complete: true).body == Array("[1]".utf8))
+        // Truncated or foreign replies are errors, never partial bodies.
+        #expect(throws: HTTPClient.ConnectionError.self) { try parse("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n[1]", complete: true) }
+        #expect(throws: HTTPClient.ConnectionError.self) { try parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n[1]", complete: true) }
+        #expect(throws: HTTPClient.ConnectionError.self) { try parse("SSH-2.0-OpenSSH\r\n\r\n", complete: true) }
+        #expect(throws: HTTPClient.ConnectionError.self) { try parse("", complete: true) }
+    }
 }
