@@ -25,6 +25,9 @@ final class IngestBatch {
         isOpen = true
     }
 
+    /// Notes that the caller rolled the open transaction back.
+    func markClosed() { isOpen = false }
+
     /// Commits the open transaction, recording `counts` in the ingest log. Returns whether anything was committed.
     @discardableResult
     func commit(counts: [String: Int]) throws -> Bool {

@@ -4,7 +4,7 @@ import Foundation
 /// FlowTrace's embedded store: one SQLite file holding blocks, transactions, outputs, inputs, interned
 /// addresses and the ingest log. The schema is documented in `docs/SCHEMA.md`.
 public final class Store {
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
     public let db: Database
     /// Resolution state the last Bitcoin writer on this connection left for the next one.
     var bitcoinResolution: BitcoinResolutionState?
@@ -50,6 +50,13 @@ public final class Store {
                     try db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
                 }
             }
+            if v <= 2 {
+                // Version 3 adds Ethereum's source tables and the kind of derived transfers.
+                try db.transaction {
+                    try db.execute(Store.ethereumSchemaSQL)
+                    try db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+                }
+            }
             try checkVersion()
             return
         }
@@ -61,6 +68,7 @@ public final class Store {
             try db.execute(Store.schemaSQL)
             try db.execute("ALTER TABLE sources ADD COLUMN transfers_added INTEGER NOT NULL DEFAULT 0;")
             try db.execute(Store.accountSchemaSQL)
+            try db.execute(Store.ethereumSchemaSQL)
             try db.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '\(Store.schemaVersion)'), ('generation', '0')")
         }
     }
@@ -152,6 +160,44 @@ public final class Store {
         source_id INTEGER,
         UNIQUE (address, category, name, source)
     );
+    """
+
+    /// Ethereum's source records (schema version 3), from which `transfers` rows are derived per block (see
+    /// `EthWriter`): derived rows carry their `kind` (native, fee, internal, token, reward, withdrawal); rows
+    /// from generic CSV leave it null. Quantities beyond 64 bits are exact decimal TEXT.
+    static let ethereumSchemaSQL = """
+    ALTER TABLE transfers ADD COLUMN kind TEXT;
+    CREATE INDEX IF NOT EXISTS transfers_derived ON transfers(chain, block) WHERE kind IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS eth_blocks(
+        chain TEXT NOT NULL, number INTEGER NOT NULL, hash TEXT, time INTEGER, miner TEXT,
+        has_transactions INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (chain, number)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS eth_transactions(
+        chain TEXT NOT NULL, hash TEXT NOT NULL, block INTEGER, tx_index INTEGER, from_address TEXT, to_address TEXT,
+        value, gas INTEGER, gas_price, has_receipt INTEGER NOT NULL DEFAULT 0, status INTEGER, gas_used INTEGER,
+        effective_gas_price, contract_address TEXT,
+        PRIMARY KEY (chain, hash)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS eth_transactions_block ON eth_transactions(chain, block, tx_index);
+    CREATE TABLE IF NOT EXISTS eth_traces(
+        chain TEXT NOT NULL, block INTEGER NOT NULL, tx_index INTEGER NOT NULL, trace_address TEXT NOT NULL,
+        trace_type TEXT NOT NULL, tx_hash TEXT, call_type TEXT, reward_type TEXT, from_address TEXT, to_address TEXT,
+        value, status INTEGER NOT NULL, seq INTEGER NOT NULL,
+        PRIMARY KEY (chain, block, tx_index, trace_type, trace_address, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS eth_token_transfers(
+        chain TEXT NOT NULL, tx_hash TEXT NOT NULL, log_index INTEGER NOT NULL, block INTEGER NOT NULL, token TEXT NOT NULL,
+        from_address TEXT NOT NULL, to_address TEXT NOT NULL, value NOT NULL, fungible INTEGER NOT NULL,
+        PRIMARY KEY (chain, tx_hash, log_index)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS eth_token_transfers_block ON eth_token_transfers(chain, block);
+    CREATE TABLE IF NOT EXISTS eth_withdrawals(
+        chain TEXT NOT NULL, idx INTEGER NOT NULL, block INTEGER NOT NULL, validator INTEGER NOT NULL, address TEXT NOT NULL,
+        amount_gwei INTEGER NOT NULL,
+        PRIMARY KEY (chain, idx)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS eth_withdrawals_block ON eth_withdrawals(chain, block);
     """
 
     static let schemaSQL = """

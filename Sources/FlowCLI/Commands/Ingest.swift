@@ -8,7 +8,8 @@ import Foundation
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read on-chain data into the store.",
-        subcommands: [IngestBtcRaw.self, IngestBtcRPCJSON.self, IngestEsplora.self, IngestBtcETL.self, IngestBtcNode.self, IngestTransfersCSV.self])
+        subcommands: [IngestBtcRaw.self, IngestBtcRPCJSON.self, IngestEsplora.self, IngestBtcETL.self, IngestBtcNode.self, IngestEthRPCJSON.self,
+                      IngestEthETL.self, IngestTransfersCSV.self])
 }
 
 /// Options every ingest format shares.

@@ -369,6 +369,11 @@ public struct EthRPCDecoder {
         let calls = f["calls"]?.arrayValue ?? []
         r["subtraces"] = .number(String(calls.count))
         r["trace_address"] = .list(address.map(String.init))
+        if type == "selfdestruct" && (r.text("to_address") == nil || r.text("value") == nil) {
+            // Older geth callTracers report a self-destruct without beneficiary or value: the ETH it moved cannot
+            // be known from this reply (Parity's trace_block has it). Flagged, so the ingest can say so.
+            r["incomplete"] = .bool(true)
+        }
         out.append(r)
         for (k, c) in calls.enumerated() {
             try flatten(c, block: block, txIndex: txIndex, txHash: txHash, address: address + [k], at: "\(at).calls[\(k)]", into: &out)

@@ -138,3 +138,27 @@ extension EthRecord {
         return (r, topics.count == 3)
     }
 }
+
+extension EthRecord {
+    /// Whether a trace moves ETH as an internal transfer: below the top level (the top level is the transaction's
+    /// own value), status 1, value > 0, and a call, a creation or a self-destruct. Not delegatecall or staticcall
+    /// (no value of their own), nor callcode (its value stays with the caller: Parity reports it as a transfer to
+    /// the caller itself, geth names the code's address as `to`).
+    public static func isInternalTransfer(type: String, callType: String?, status: Int64, value: UInt256, traceAddress: [String]) -> Bool {
+        guard !traceAddress.isEmpty, status == 1, !value.isZero else { return false }
+        switch type {
+        case "call": return callType != "delegatecall" && callType != "staticcall" && callType != "callcode"
+        case "create", "create2", "suicide": return true
+        default: return false
+        }
+    }
+
+    /// The internal transfers among trace records: (transaction index, trace address, from, to, value).
+    public static func internalTransfers(_ traces: [EthRecord]) -> [[String]] {
+        traces.filter {
+            $0.kind == .trace && isInternalTransfer(type: $0.text("trace_type") ?? "", callType: $0.text("call_type"),
+                                                    status: $0.int("status") ?? 0, value: $0.uint("value") ?? .zero,
+                                                    traceAddress: $0.list("trace_address") ?? [])
+        }.map { [$0.csvText("transaction_index"), $0.csvText("trace_address"), $0.csvText("from_address"), $0.csvText("to_address"), $0.csvText("value")] }
+    }
+}

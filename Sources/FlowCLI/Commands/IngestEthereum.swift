@@ -1,0 +1,136 @@
+import ArgumentParser
+import FlowCore
+import FlowIngest
+import FlowStore
+import Foundation
+
+/// Shared driver of the Ethereum ingest formats: per file, skip it when already ingested, log it, store its
+/// records and derive transfers; a bad file stores nothing (its open batch is rolled back).
+struct EthIngestRun {
+    let options: IngestOptions
+    let format: String
+    let chain: String
+    let store: Store
+    let progress: ProgressReporter
+    var records = 0, derived = 0, addresses = 0, unknownStatus = 0
+    var awaiting: Set<Int64> = []
+
+    init(options: IngestOptions, format: String, chain: String) throws {
+        self.options = options; self.format = format; self.chain = chain
+        progress = ProgressReporter(quiet: options.quiet)
+        do { store = try Store(path: options.db) } catch let e as StoreError {
+            throw CLIFailure(message: "cannot open the store: \(e)", exitCode: e.isBusy ? ExitStatus.busy : ExitStatus.cannotCreate)
+        }
+    }
+
+    /// Ingests one file; `body` hands its records to the writer (call `writer.add`, and `writer.commit()` between
+    /// large chunks).
+    mutating func file(_ path: String, _ body: (EthWriter) throws -> Void) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw IngestError(.missingFile, "no such file", path: path) }
+        let sha = try FileDigest.sha256Hex(path: path)
+        if try store.hasCompleteIngest(sha256: sha, format: format) {
+            progress.note("\(path): already ingested (sha256 \(sha.prefix(16))…), nothing to do")
+            return
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        let writer = try EthWriter(store: store, source: SourceDescription(path: path, sha256: sha, format: format, chain: .named(chain), bytes: size),
+                                   chain: chain)
+        do {
+            try body(writer)
+            try writer.finish()
+        } catch {
+            try? writer.finish(error: "\(error)")
+            throw error
+        }
+        records += writer.records; derived += writer.derived; addresses += writer.newAddresses; unknownStatus += writer.unknownStatus
+        awaiting.formUnion(writer.awaitingTime)
+        awaiting.subtract(try store.ethBlocksWithTime(chain: chain, among: awaiting))
+    }
+
+    func summary() {
+        var text = String(format: "ingested %d Ethereum records: %d transfers derived, %d new addresses in %.2f s",
+                          records, derived, addresses, progress.elapsed)
+        if unknownStatus > 0 { text += "; \(unknownStatus) transactions of unknown outcome moved no value (ingest their receipts or traces)" }
+        if !awaiting.isEmpty {
+            text += "; \(awaiting.count) blocks have no timestamp yet (ingest their blocks): \(awaiting.sorted().prefix(5).map(String.init).joined(separator: ", "))"
+        }
+        progress.finish(text)
+    }
+}
+
+/// `flowtrace ingest eth-rpc-json`: recorded Ethereum JSON-RPC replies.
+struct IngestEthRPCJSON: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eth-rpc-json",
+        abstract: "Ingest recorded Ethereum JSON-RPC replies (blocks, receipts, logs, traces).",
+        discussion: """
+            Each file holds one reply, bare or in its JSON-RPC envelope, or a batch of them: eth_getBlockByNumber \
+            with full transactions, eth_getTransactionReceipt or eth_getBlockReceipts, eth_getLogs, Parity \
+            trace_block, or geth debug_traceBlockByNumber with callTracer (whose block comes from --geth-block or a \
+            file name like …debug_traceBlockByNumber_0xf4240…). Transfers are derived per block: see the README.
+            """)
+
+    @OptionGroup var options: IngestOptions
+    @Option(help: "Chain name.") var chain = "ethereum"
+    @Option(help: "Block number of geth trace replies (when the file name does not say).") var gethBlock: Int64?
+    @Argument(help: "Reply files.") var files: [String]
+
+    func run() throws {
+        try withExitCodes {
+            var run = try EthIngestRun(options: options, format: "eth-rpc-json", chain: chain)
+            defer { run.summary() }
+            for path in files {
+                try run.file(path) { writer in
+                    let bytes: [UInt8]
+                    do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+                        throw IngestError(.unreadable, "cannot read the file", path: path)
+                    }
+                    let json: JSONValue
+                    do { json = try JSONParser.parse(bytes) } catch let e as IngestError { throw e.at(path: path) }
+                    let name = URL(fileURLWithPath: path).lastPathComponent
+                    let decoder = EthRPCDecoder(path: path, gethBlockNumber: gethBlock ?? EthRPCDecoder.gethBlock(fromFileName: name))
+                    // The whole file decodes before anything is stored: a bad reply stores nothing.
+                    try writer.add(try decoder.decode(json))
+                }
+            }
+        }
+    }
+}
+
+/// `flowtrace ingest eth-etl`: blockchain-etl ethereum-etl exports.
+struct IngestEthETL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eth-etl",
+        abstract: "Ingest ethereum-etl exports (blocks, transactions, receipts, logs, token_transfers, traces; CSV or JSON Lines).",
+        discussion: """
+            The kind of each file is found from its column names; extra columns are ignored. token_transfers has no \
+            timestamps: ingest the blocks (or transactions) of the same range too, in any order. A token_transfers \
+            export cannot tell ERC-20 from ERC-721 (both appear with a value): ingest the logs to classify them.
+            """)
+
+    @OptionGroup var options: IngestOptions
+    @Option(help: "Chain name.") var chain = "ethereum"
+    @Argument(help: "Export files.") var files: [String]
+
+    func run() throws {
+        try withExitCodes {
+            var run = try EthIngestRun(options: options, format: "eth-etl", chain: chain)
+            defer { run.summary() }
+            let chunk = max(1, options.batchRows)
+            for path in files {
+                try run.file(path) { writer in
+                    var pending: [EthRecord] = []
+                    try EthETLReader.read(path: path) { r in
+                        pending.append(r)
+                        if pending.count >= chunk {
+                            try writer.add(pending)
+                            try writer.commit()
+                            pending.removeAll(keepingCapacity: true)
+                        }
+                    }
+                    try writer.add(pending)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,397 @@
+import FlowCore
+import Foundation
+
+/// Stores Ethereum records (from any format) in the `eth_*` tables and derives the account-model `transfers` of
+/// every block they touch, so data arriving in any order and from several files — blocks, then receipts, then
+/// traces — ends in the same transfers. Re-deriving a block deletes its derived rows and writes them again, so
+/// re-running an ingest changes nothing.
+///
+/// Semantics (also in the README):
+/// - native ETH moves only in successful transactions: receipt status 1; before Byzantium (no status) the
+///   top-level trace's status, else a receipt that used less gas than the limit; otherwise the status is unknown
+///   and no value moves (counted in ``unknownStatus``);
+/// - the gas fee (gas used × effective gas price, else gas price) moves from the sender to `<chain>:fees`,
+///   failed transactions included;
+/// - internal transfers are traces below the top level with status 1 and value > 0: calls (not delegatecall or
+///   staticcall), creations and self-destructs;
+/// - block and uncle rewards come from `<chain>:block-reward` / `<chain>:uncle-reward`, validator withdrawals
+///   from `<chain>:withdrawals` (gwei × 10⁹);
+/// - ERC-20 transfers are transfers of the token contract's asset; ERC-721 and other non-fungible Transfer
+///   events are kept in `eth_token_transfers` only.
+public final class EthWriter {
+    public let store: Store
+    public let chain: String
+    public private(set) var records = 0
+    /// Net change in derived transfers (re-deriving an unchanged block counts nothing).
+    public private(set) var derived = 0
+    public private(set) var unknownStatus = 0
+    /// Blocks whose data is stored but whose time is not known yet (their transfers follow when it is).
+    public private(set) var awaitingTime: Set<Int64> = []
+    public var newAddresses: Int { addresses.added }
+
+    private var db: Database { store.db }
+    private let batch: IngestBatch
+    private let addresses: AddressInterner
+    private var touched: Set<Int64> = []
+    private var assetIDs: [String: Int64] = [:]
+    private let upsertBlock, findBlock, upsertTx, upsertReceipt, insertTrace, upsertToken, insertWithdrawal, insertTransfer: Statement
+    private let deleteDerived, blockTxs, blockTraces, blockTokens, blockWithdrawals, findAsset, insertAsset: Statement
+
+    public init(store: Store, source: SourceDescription, chain: String = "ethereum") throws {
+        self.store = store
+        self.chain = chain
+        let db = store.db
+        addresses = try AddressInterner(store: store)
+        batch = try IngestBatch(store: store, source: source, group: .transfers, deferIndexes: false)
+        upsertBlock = try db.prepare("""
+            INSERT INTO eth_blocks(chain, number, hash, time, miner, has_transactions) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            ON CONFLICT(chain, number) DO UPDATE SET hash = coalesce(hash, excluded.hash), time = coalesce(time, excluded.time),
+                miner = coalesce(miner, excluded.miner), has_transactions = max(has_transactions, excluded.has_transactions)
+            """)
+        findBlock = try db.prepare("SELECT hash, time FROM eth_blocks WHERE chain = ?1 AND number = ?2")
+        upsertTx = try db.prepare("""
+            INSERT INTO eth_transactions(chain, hash, block, tx_index, from_address, to_address, value, gas, gas_price)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            ON CONFLICT(chain, hash) DO UPDATE SET block = excluded.block, tx_index = excluded.tx_index,
+                from_address = excluded.from_address, to_address = excluded.to_address, value = excluded.value,
+                gas = excluded.gas, gas_price = excluded.gas_price
+            """)
+        upsertReceipt = try db.prepare("""
+            INSERT INTO eth_transactions(chain, hash, block, tx_index, from_address, has_receipt, status, gas_used,
+                effective_gas_price, contract_address) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9)
+            ON CONFLICT(chain, hash) DO UPDATE SET has_receipt = 1, status = excluded.status, gas_used = excluded.gas_used,
+                effective_gas_price = excluded.effective_gas_price, contract_address = excluded.contract_address,
+                block = coalesce(block, excluded.block), tx_index = coalesce(tx_index, excluded.tx_index),
+                from_address = coalesce(from_address, excluded.from_address)
+            """)
+        insertTrace = try db.prepare("""
+            INSERT INTO eth_traces(chain, block, tx_index, trace_address, trace_type, tx_hash, call_type, reward_type, from_address,
+                to_address, value, status, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+            ON CONFLICT DO UPDATE SET tx_hash = coalesce(tx_hash, excluded.tx_hash)
+            """)
+        upsertToken = try db.prepare("""
+            INSERT INTO eth_token_transfers(chain, tx_hash, log_index, block, token, from_address, to_address, value, fungible)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            ON CONFLICT DO UPDATE SET fungible = min(fungible, excluded.fungible)
+            """)
+        insertWithdrawal = try db.prepare("""
+            INSERT INTO eth_withdrawals(chain, idx, block, validator, address, amount_gwei) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            ON CONFLICT DO NOTHING
+            """)
+        insertTransfer = try db.prepare("""
+            INSERT INTO transfers(chain, asset_id, from_id, to_id, amount, time, tx, block, log_index, source_id, kind)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (chain, tx, log_index) DO NOTHING
+            """)
+        deleteDerived = try db.prepare("DELETE FROM transfers WHERE chain = ?1 AND block = ?2 AND kind IS NOT NULL")
+        blockTxs = try db.prepare("""
+            SELECT hash, tx_index, from_address, to_address, value, gas, gas_price, has_receipt, status, gas_used,
+                effective_gas_price, contract_address FROM eth_transactions WHERE chain = ?1 AND block = ?2
+            """)
+        blockTraces = try db.prepare("""
+            SELECT tx_index, trace_address, trace_type, tx_hash, call_type, reward_type, from_address, to_address, value, status, seq
+            FROM eth_traces WHERE chain = ?1 AND block = ?2
+            """)
+        blockTokens = try db.prepare("""
+            SELECT tx_hash, log_index, token, from_address, to_address, value FROM eth_token_transfers
+            WHERE chain = ?1 AND block = ?2 AND fungible = 1 ORDER BY tx_hash, log_index
+            """)
+        blockWithdrawals = try db.prepare("SELECT idx, address, amount_gwei FROM eth_withdrawals WHERE chain = ?1 AND block = ?2 ORDER BY idx")
+        findAsset = try db.prepare("SELECT id FROM assets WHERE chain = ?1 AND symbol = ?2")
+        insertAsset = try db.prepare("INSERT INTO assets(chain, symbol, decimals) VALUES (?1, ?2, ?3) ON CONFLICT(chain, symbol) DO NOTHING")
+    }
+
+    private func fail(_ r: EthRecord, _ message: String) -> StoreError {
+        StoreError(resultCode: 19, message: "\(r.origin): \(message)", path: store.path)
+    }
+
+    private func bindQuantity(_ s: Statement, _ i: Int32, _ v: UInt256?) {
+        guard let v else { s.bindNull(i); return }
+        if let small = v.int128.flatMap({ Int64(exactly: $0) }) { s.bind(i, small) } else { s.bind(i, v.description) }
+    }
+
+    /// Stores records (inside the open batch; ``commit()`` derives and commits).
+    /// - Throws: ``StoreError`` naming the record's origin when it contradicts the store or lacks what it needs.
+    public func add(_ batchOfRecords: [EthRecord]) throws {
+        try batch.beginIfNeeded()
+        for r in batchOfRecords { try add(r) }
+    }
+
+    private func add(_ r: EthRecord) throws {
+        records += 1
+        func need(_ name: String) throws -> Int64 {
+            guard let v = r.int(name) else { throw fail(r, "\(r.kind.rawValue) without \(name)") }
+            return v
+        }
+        switch r.kind {
+        case .block:
+            let number = try need("number")
+            try noteBlock(number, hash: r.text("hash"), time: r.int("timestamp"), miner: r.text("miner"),
+                          hasTransactions: r["header_only"] != .bool(true), record: r)
+        case .transaction:
+            let block = try need("block_number")
+            if let time = r.int("block_timestamp") { try noteBlock(block, hash: r.text("block_hash"), time: time, miner: nil, hasTransactions: false, record: r) }
+            let s = upsertTx
+            s.rewind()
+            s.bind(1, chain); s.bind(2, r.text("hash") ?? ""); s.bind(3, block); s.bind(4, r.int("transaction_index"))
+            s.bind(5, r.text("from_address")); s.bind(6, r.text("to_address")); bindQuantity(s, 7, r.uint("value") ?? .zero)
+            s.bind(8, r.int("gas")); bindQuantity(s, 9, r.uint("gas_price"))
+            guard r.text("hash") != nil else { throw fail(r, "transaction without hash") }
+            try s.run()
+            touched.insert(block)
+        case .receipt:
+            let block = try need("block_number")
+            guard let hash = r.text("transaction_hash") else { throw fail(r, "receipt without transaction_hash") }
+            let s = upsertReceipt
+            s.rewind()
+            s.bind(1, chain); s.bind(2, hash); s.bind(3, block); s.bind(4, r.int("transaction_index")); s.bind(5, r.text("from_address"))
+            s.bind(6, r.int("status")); s.bind(7, r.int("gas_used")); bindQuantity(s, 8, r.uint("effective_gas_price"))
+            s.bind(9, r.text("contract_address"))
+            try s.run()
+            touched.insert(block)
+        case .log:
+            guard let (t, fungible) = EthRecord.tokenTransfer(fromLog: r) else { return }
+            try addToken(t, fungible: fungible)
+        case .tokenTransfer:
+            // An export of decoded transfers cannot tell ERC-20 from ERC-721; the log, when ingested, decides.
+            try addToken(r, fungible: true)
+        case .trace:
+            let block = try need("block_number")
+            let s = insertTrace
+            s.rewind()
+            let address = r.list("trace_address") ?? []
+            let txIndex = r.int("transaction_index") ?? -1
+            s.bind(1, chain); s.bind(2, block); s.bind(3, txIndex); s.bind(4, address.joined(separator: ","))
+            s.bind(5, r.text("trace_type") ?? "?"); s.bind(6, r.text("transaction_hash")); s.bind(7, r.text("call_type"))
+            s.bind(8, r.text("reward_type")); s.bind(9, r.text("from_address")); s.bind(10, r.text("to_address"))
+            bindQuantity(s, 11, r.uint("value") ?? .zero); s.bind(12, r.int("status") ?? (r.text("error") == nil ? 1 : 0))
+            // Block-level traces (rewards) are told apart by their number within the block (from the trace id).
+            var seq: Int64 = 0
+            if txIndex < 0, let id = r.text("trace_id"), let n = id.split(separator: "_").last.flatMap({ Int64($0) }) { seq = n }
+            s.bind(13, seq)
+            try s.run()
+            touched.insert(block)
+        case .withdrawal:
+            let s = insertWithdrawal
+            s.rewind()
+            let block = try need("block_number")
+            guard let address = r.text("address") else { throw fail(r, "withdrawal without address") }
+            s.bind(1, chain); s.bind(2, try need("index")); s.bind(3, block); s.bind(4, try need("validator_index"))
+            s.bind(5, address); s.bind(6, try need("amount"))
+            try s.run()
+            touched.insert(block)
+        case .token:
+            break  // token metadata: not used yet
+        }
+    }
+
+    private func noteBlock(_ number: Int64, hash: String?, time: Int64?, miner: String?, hasTransactions: Bool, record: EthRecord) throws {
+        findBlock.rewind()
+        findBlock.bind(1, chain); findBlock.bind(2, number)
+        if try findBlock.step(), let stored = findBlock.optionalText(0), let hash, stored != hash {
+            findBlock.rewind()
+            throw fail(record, "block \(number) has hash \(stored) in the store, this input says \(hash) (a reorganised chain?)")
+        }
+        findBlock.rewind()
+        let s = upsertBlock
+        s.rewind()
+        s.bind(1, chain); s.bind(2, number); s.bind(3, hash); s.bind(4, time); s.bind(5, miner); s.bind(6, hasTransactions ? 1 : 0)
+        try s.run()
+        touched.insert(number)
+    }
+
+    private func addToken(_ t: EthRecord, fungible: Bool) throws {
+        guard let block = t.int("block_number"), let tx = t.text("transaction_hash"), let index = t.int("log_index"),
+              let token = t.text("token_address"), let from = t.text("from_address"), let to = t.text("to_address"),
+              let value = t.uint("value") else { throw fail(t, "token transfer lacks a field") }
+        if fungible && value.int128 == nil {
+            throw fail(t, "a transfer of \(value) units of token \(token) is beyond the 2^127 the store and tracer hold; refusing to truncate it")
+        }
+        if let time = t.int("block_timestamp") { try noteBlock(block, hash: nil, time: time, miner: nil, hasTransactions: false, record: t) }
+        let s = upsertToken
+        s.rewind()
+        s.bind(1, chain); s.bind(2, tx); s.bind(3, index); s.bind(4, block); s.bind(5, token); s.bind(6, from); s.bind(7, to)
+        bindQuantity(s, 8, value); s.bind(9, fungible ? 1 : 0)
+        try s.run()
+        touched.insert(block)
+    }
+
+    /// Derives the transfers of every block touched since the last commit, then commits.
+    public func commit() throws {
+        guard batch.isOpen else { return }
+        for block in touched.sorted() { try derive(block: block) }
+        touched.removeAll()
+        try batch.commit(counts: ["transfers_added": derived])
+    }
+
+    /// Undoes the open batch (after a failed record or file).
+    public func rollback() throws {
+        guard batch.isOpen else { return }
+        try db.execute("ROLLBACK")
+        batch.markClosed()
+        touched.removeAll()
+        addresses.reset()
+        assetIDs.removeAll()
+    }
+
+    /// Commits what is pending and marks the run complete, or rolls back and marks it failed with `error`.
+    public func finish(error: String? = nil) throws {
+        if error == nil { try commit() } else { try rollback() }
+        try batch.finish(counts: ["transfers_added": derived], error: error)
+    }
+
+    private func asset(_ symbol: String, decimals: Int?) throws -> Int64 {
+        if let id = assetIDs[symbol] { return id }
+        try insertAsset.bind([.text(chain), .text(symbol), decimals.map { .int(Int64($0)) } ?? .null])
+        try insertAsset.run()
+        try findAsset.bind([.text(chain), .text(symbol)])
+        guard try findAsset.step() else { throw StoreError(resultCode: 1, message: "asset \(symbol) vanished", path: store.path) }
+        let id = findAsset.int(0)
+        findAsset.reset()
+        assetIDs[symbol] = id
+        return id
+    }
+
+    private func quantity(_ s: Statement, _ col: Int32) -> UInt256? {
+        if s.isNull(col) { return nil }
+        if s.isInteger(col) { return UInt256(exactly: Int128(s.int(col))) }
+        return UInt256(decimal: s.text(col))
+    }
+
+    private func emit(asset: Int64, from: String, to: String, amount: UInt256, time: Int64, tx: String, block: Int64, index: Int64,
+                      kind: String, what: @autoclosure () -> String) throws {
+        guard let exact = amount.int128 else {
+            throw StoreError(resultCode: 19, message: "\(what()) in block \(block), tx \(tx): \(amount) base units is beyond the 2^127 "
+                             + "the store and tracer hold; refusing to truncate it", path: store.path)
+        }
+        let s = insertTransfer
+        s.rewind()
+        s.bind(1, chain); s.bind(2, asset)
+        s.bind(3, try addresses.id(of: from, scriptType: .account)); s.bind(4, try addresses.id(of: to, scriptType: .account))
+        if let small = Int64(exactly: exact) { s.bind(5, small) } else { s.bind(5, String(exact)) }
+        s.bind(6, time); s.bind(7, tx); s.bind(8, block); s.bind(9, index); s.bind(10, batch.sourceID); s.bind(11, kind)
+        try s.run()
+        derived += db.changes
+    }
+
+    /// Rewrites the derived transfers of one block from the `eth_*` tables.
+    private func derive(block: Int64) throws {
+        findBlock.rewind()
+        findBlock.bind(1, chain); findBlock.bind(2, block)
+        let time = try findBlock.step() ? findBlock.optionalInt(1) : nil
+        findBlock.rewind()
+        deleteDerived.rewind()
+        deleteDerived.bind(1, chain); deleteDerived.bind(2, block)
+        try deleteDerived.run()
+        derived -= db.changes  // net: re-deriving an unchanged block adds nothing
+        guard let time else { awaitingTime.insert(block); return }
+        awaitingTime.remove(block)
+        let eth = try asset("ETH", decimals: 18)
+
+        // Traces first: they settle pre-Byzantium statuses and give the internal transfers.
+        struct Trace { var txIndex: Int64; var address: [Int]; var type: String; var txHash: String?; var callType: String?
+                       var rewardType: String?; var from: String?; var to: String?; var value: UInt256; var status: Int64; var seq: Int64 }
+        var traces: [Trace] = []
+        blockTraces.rewind()
+        blockTraces.bind(1, chain); blockTraces.bind(2, block)
+        while try blockTraces.step() {
+            let s = blockTraces
+            traces.append(Trace(txIndex: s.int(0), address: s.text(1).split(separator: ",").compactMap { Int($0) }, type: s.text(2),
+                                txHash: s.optionalText(3), callType: s.optionalText(4), rewardType: s.optionalText(5),
+                                from: s.optionalText(6), to: s.optionalText(7), value: quantity(s, 8) ?? .zero, status: s.int(9), seq: s.int(10)))
+        }
+        blockTraces.rewind()
+        var topStatus: [Int64: Int64] = [:]
+        for t in traces where t.txIndex >= 0 && t.address.isEmpty { topStatus[t.txIndex] = t.status }
+
+        var txHashByIndex: [Int64: String] = [:]
+        blockTxs.rewind()
+        blockTxs.bind(1, chain); blockTxs.bind(2, block)
+        while try blockTxs.step() {
+            let s = blockTxs
+            let hash = s.text(0)
+            let index = s.optionalInt(1)
+            if let index { txHashByIndex[index] = hash }
+            guard let from = s.optionalText(2) else { continue }  // a receipt whose transaction is not stored yet
+            let value = quantity(s, 4) ?? .zero, gas = s.optionalInt(5), gasPrice = quantity(s, 6)
+            let hasReceipt = s.int(7) == 1, gasUsed = s.optionalInt(9), effective = quantity(s, 10)
+            var status = s.optionalInt(8) ?? index.flatMap { topStatus[$0] }
+            if status == nil, hasReceipt, let gasUsed, let gas, gasUsed < gas { status = 1 }
+            if !value.isZero {
+                if status == 1 {
+                    if let to = s.optionalText(3) ?? s.optionalText(11) {
+                        try emit(asset: eth, from: from, to: to, amount: value, time: time, tx: hash, block: block, index: -1, kind: "native",
+                                 what: "the value of the transaction")
+                    }
+                } else if status == nil {
+                    unknownStatus += 1
+                }
+            }
+            if hasReceipt, let gasUsed, let price = effective ?? gasPrice, let p = price.int128 {
+                let fee = Int128(gasUsed) * p
+                if fee > 0 {
+                    try emit(asset: eth, from: from, to: "\(chain):fees", amount: UInt256(exactly: fee)!, time: time, tx: hash, block: block,
+                             index: -2, kind: "fee", what: "the gas fee")
+                }
+            }
+        }
+        blockTxs.rewind()
+
+        // Internal transfers, numbered per transaction in trace order; block-level rewards.
+        let ordered = traces.filter { $0.txIndex >= 0 && !$0.address.isEmpty }.sorted {
+            $0.txIndex != $1.txIndex ? $0.txIndex < $1.txIndex : $0.address.lexicographicallyPrecedes($1.address)
+        }
+        var ordinal: [Int64: Int64] = [:]
+        for t in ordered {
+            let n = ordinal[t.txIndex, default: 0]
+            ordinal[t.txIndex] = n + 1
+            guard EthRecord.isInternalTransfer(type: t.type, callType: t.callType, status: t.status, value: t.value,
+                                               traceAddress: t.address.map(String.init)),
+                  let from = t.from, let to = t.to, let tx = t.txHash ?? txHashByIndex[t.txIndex] else { continue }
+            try emit(asset: eth, from: from, to: to, amount: t.value, time: time, tx: tx, block: block, index: -(10 + n), kind: "internal",
+                     what: "an internal transfer")
+        }
+        for t in traces where t.txIndex < 0 && t.type == "reward" {
+            guard let to = t.to, !t.value.isZero else { continue }
+            try emit(asset: eth, from: "\(chain):\(t.rewardType ?? "block")-reward", to: to, amount: t.value, time: time,
+                     tx: "reward_\(block)_\(t.seq)", block: block, index: 0, kind: "reward", what: "a reward")
+        }
+
+        blockWithdrawals.rewind()
+        blockWithdrawals.bind(1, chain); blockWithdrawals.bind(2, block)
+        var withdrawals: [(Int64, String, Int64)] = []
+        while try blockWithdrawals.step() { withdrawals.append((blockWithdrawals.int(0), blockWithdrawals.text(1), blockWithdrawals.int(2))) }
+        blockWithdrawals.rewind()
+        for (idx, address, gwei) in withdrawals where gwei > 0 {
+            try emit(asset: eth, from: "\(chain):withdrawals", to: address, amount: UInt256(exactly: Int128(gwei) * 1_000_000_000)!,
+                     time: time, tx: "withdrawal_\(idx)", block: block, index: 0, kind: "withdrawal", what: "a withdrawal")
+        }
+
+        blockTokens.rewind()
+        blockTokens.bind(1, chain); blockTokens.bind(2, block)
+        var tokens: [(String, Int64, String, String, String, UInt256)] = []
+        while try blockTokens.step() {
+            let s = blockTokens
+            tokens.append((s.text(0), s.int(1), s.text(2), s.text(3), s.text(4), quantity(s, 5) ?? .zero))
+        }
+        blockTokens.rewind()
+        for (tx, index, token, from, to, value) in tokens where !value.isZero {
+            try emit(asset: try asset(token, decimals: nil), from: from, to: to, amount: value, time: time, tx: tx, block: block, index: index,
+                     kind: "token", what: "the token transfer at log \(index)")
+        }
+    }
+}
+
+extension Store {
+    /// Those of `blocks` whose timestamp the store knows.
+    public func ethBlocksWithTime(chain: String, among blocks: Set<Int64>) throws -> Set<Int64> {
+        guard !blocks.isEmpty else { return [] }
+        let s = try db.prepare("SELECT time IS NOT NULL FROM eth_blocks WHERE chain = ?1 AND number = ?2")
+        var out: Set<Int64> = []
+        for b in blocks {
+            s.rewind()
+            s.bind(1, chain); s.bind(2, b)
+            if try s.step(), s.int(0) == 1 { out.insert(b) }
+        }
+        return out
+    }
+}

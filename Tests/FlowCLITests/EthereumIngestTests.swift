@@ -1,0 +1,135 @@
+import FlowCore
+import FlowIngest
+import FlowStore
+import Foundation
+import Testing
+import TestSupport
+
+/// `flowtrace ingest eth-etl` / `eth-rpc-json` into the store, the transfers derived from them, and tracing them.
+@Suite("Ethereum ingest", .serialized)
+struct EthereumIngestTests {
+    static let stream = Paths.shared("eth/ethereum-etl/test_stream/blocks_17173049_17173050")
+
+    /// Every derived transfer, as comparable text rows.
+    static func transfers(_ db: String) throws -> [String] {
+        let store = try Store(path: db, readOnly: true)
+        return try store.db.prepare("""
+            SELECT t.kind, t.tx, t.log_index, f.address, r.address, t.amount, t.time, t.block, s.symbol FROM transfers t
+            JOIN addresses f ON f.id = t.from_id JOIN addresses r ON r.id = t.to_id JOIN assets s ON s.id = t.asset_id
+            """).rows { s in (0..<9).map { s.isNull($0) ? "null" : s.text($0) }.joined(separator: "|") }.sorted()
+    }
+
+    static func count(_ db: String, _ sql: String) throws -> Int64 {
+        try Store(path: db, readOnly: true).db.scalarInt(sql) ?? -1
+    }
+
+    /// What the ETL export itself says: successful transactions with value, and ERC-20 Transfer logs with value.
+    static func expectedCounts() throws -> (native: Int, fees: Int, tokens: Int) {
+        var native = 0, fees = 0, tokens = 0
+        try JSONFile.forEachLine(path: "\(stream)/expected_transactions.json") { v, _ in
+            fees += 1
+            if v["receipt_status"]?.numberText == "1" && v["value"]?.numberText != "0" { native += 1 }
+        }
+        try JSONFile.forEachLine(path: "\(stream)/expected_logs.json") { v, _ in
+            let topics = v["topics"]?.arrayValue ?? []
+            let data = v["data"]?.stringValue ?? ""
+            if topics.count == 3, topics[0].stringValue == transferEventTopic, data.count == 66,
+               data.dropFirst(2).contains(where: { $0 != "0" }) { tokens += 1 }
+        }
+        return (native, fees, tokens)
+    }
+
+    @Test func etlExportsDeriveTransfersInAnyOrderAndIdempotently() throws {
+        try withTemporaryDirectory { dir in
+            let a = dir.appendingPathComponent("a.sqlite").path, b = dir.appendingPathComponent("b.sqlite").path
+            let files = ["blocks", "transactions", "logs"].map { "\(Self.stream)/expected_\($0).json" }
+            let first = runCLI(["ingest", "eth-etl"] + files + ["--db", a])
+            #expect(first.exitCode == 0, "\(first.stderr)")
+            let expected = try Self.expectedCounts()
+            #expect(try Self.count(a, "SELECT count(*) FROM transfers WHERE kind = 'native'") == Int64(expected.native))
+            #expect(try Self.count(a, "SELECT count(*) FROM transfers WHERE kind = 'fee'") == Int64(expected.fees))
+            #expect(try Self.count(a, "SELECT count(*) FROM transfers WHERE kind = 'token'") == Int64(expected.tokens))
+            #expect(try Self.count(a, "SELECT count(*) FROM transfers WHERE kind = 'withdrawal'") == 32)
+            #expect(expected.native > 50 && expected.tokens > 200)
+            let dump = try Self.transfers(a)
+            // Reverse order, with the decoded token transfers too, in small batches: the same transfers.
+            let reversed = runCLI(["ingest", "eth-etl", "\(Self.stream)/expected_token_transfers.json"] + files.reversed() + ["--db", b, "--batch-rows", "50"])
+            #expect(reversed.exitCode == 0, "\(reversed.stderr)")
+            #expect(try Self.transfers(b) == dump)
+            // Nothing changes on a re-run, even of a file not yet logged as complete in that store.
+            let again = runCLI(["ingest", "eth-etl", "\(Self.stream)/expected_token_transfers.json", "--db", a])
+            #expect(again.exitCode == 0)
+            #expect(try Self.transfers(a) == dump)
+        }
+    }
+
+    @Test func tracesFromIngestedEthereumData() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("t.sqlite").path
+            let files = ["blocks", "transactions", "logs"].map { "\(Self.stream)/expected_\($0).json" }
+            #expect(runCLI(["ingest", "eth-etl"] + files + ["--db", db]).exitCode == 0)
+            // A router in block 17173049 forwards WETH it received; trace from it with FIFO and haircut.
+            for policy in ["fifo", "haircut"] {
+                let run = runCLI(["trace", "--db", db, "--from", "0x6b75d8af000000e20b7a7ddf000ba900b4009a80",
+                                  "--asset", "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2", "--policy", policy, "--json"])
+                #expect(run.exitCode == 0, "\(run.stderr)")
+                let json = try JSONParser.parse(Array(run.stdout.utf8))
+                #expect(json["seedAmount"]?.stringValue == "12517102677139652608")
+                #expect(json["sinkTotal"]?.stringValue == "12517102677139652608")
+                let sinks = json["sinks"]?.arrayValue ?? []
+                #expect(Set(sinks.compactMap { $0["address"]?.stringValue }) == ["0x7054b0f980a7eb5b3a6b3446f3c947d80162775c", "0x0f23d49bc92ec52ff591d091b3e16c937034496e"])
+            }
+        }
+    }
+
+    @Test func parityTracesGiveInternalTransfersAndRewardsOnceTheBlockIsKnown() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("p.sqlite").path
+            let reply = Paths.shared("eth/ethereum-etl/test_export_traces_job/block_with_suicide/web3_response.trace_block_0xf7105.json")
+            let run = runCLI(["ingest", "eth-rpc-json", reply, "--db", db])
+            #expect(run.exitCode == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("no timestamp yet"))
+            #expect(try Self.count(db, "SELECT count(*) FROM transfers") == 0)
+            // The block's time arrives (a minimal blocks export): the transfers follow.
+            let blocks = dir.appendingPathComponent("blocks.csv")
+            try "number,hash,parent_hash,timestamp\n1011973,,,1457000000\n".write(to: blocks, atomically: true, encoding: .utf8)
+            #expect(runCLI(["ingest", "eth-etl", blocks.path, "--db", db]).exitCode == 0)
+            #expect(try Self.transfers(db) == [
+                "internal|0x91acb43c5f141c393a189e091c190c9ffb20e4e8a502e4cc3087be9587bdbc89|-10|0x474faa5018639791952fae334e2911700ac7fe9b|"
+                    + "0x83973747eec131bf9a08ac64fb1a518e891bdf4b|50000000000000000|1457000000|1011973|ETH",
+                "reward|reward_1011973_0|0|ethereum:block-reward|0x738db714c08b8a32a29e0e68af00215079aa9c5c|5000000000000000000|1457000000|1011973|ETH",
+            ])
+        }
+    }
+
+    @Test func badRepliesAreLocatedAndStoreNothing() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("bad.sqlite").path
+            let good = Paths.shared("eth/ethereum-etl/test_export_receipts_job/receipts_with_logs/web3_response.eth_getTransactionReceipt_0x04cbcb236043d8fb7839e07bbc7f5eed692fb2ca55d897f1101eac3e3ad4fab8.json")
+            let text = try String(contentsOfFile: good, encoding: .utf8)
+            func attempt(_ name: String, _ content: String, expecting message: String) throws {
+                let file = dir.appendingPathComponent(name)
+                try content.write(to: file, atomically: true, encoding: .utf8)
+                let run = runCLI(["ingest", "eth-rpc-json", file.path, "--db", db])
+                #expect(run.exitCode == 65, "\(name): \(run.stderr)")
+                #expect(run.stderr.contains(file.path) && run.stderr.contains(message), "\(name): \(run.stderr)")
+                for table in ["eth_transactions", "eth_token_transfers", "transfers"] {
+                    #expect(try Self.count(db, "SELECT count(*) FROM \(table)") == 0, "\(name) left rows in \(table)")
+                }
+            }
+            try attempt("truncated.json", String(text.prefix(text.count / 2)), expecting: "line")
+            try attempt("error.json", #"{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"header not found"}}"#, expecting: "header not found")
+            try attempt("type.json", text.replacingOccurrences(of: #""gasUsed": "0x"#, with: #""gasUsed": true, "x": "0x"#), expecting: "result.gasUsed")
+            try attempt("missing.json", text.replacingOccurrences(of: #""blockNumber""#, with: #""blockNumbr""#), expecting: "blockNumber")
+            try attempt("address.json", text.replacingOccurrences(of: "0xf4eced2f682ce333f96f2d8966c613ded8fc95dd", with: "0xF4eced2f682ce333f96f2d8966c613ded8fc95dd"),
+                        expecting: "not an Ethereum address")
+            // A token amount beyond what the store holds: reported, never truncated.
+            let huge = "0x" + String(repeating: "f", count: 64)
+            try attempt("overflow.json", text.replacingOccurrences(of: "0x00000000000000000000000000000000000000000000000000000000000186a0", with: huge),
+                        expecting: "beyond the 2^127")
+            // The good reply then ingests.
+            #expect(runCLI(["ingest", "eth-rpc-json", good, "--db", db]).exitCode == 0)
+            #expect(try Self.count(db, "SELECT count(*) FROM eth_token_transfers") == 1)
+        }
+    }
+}
