@@ -143,6 +143,13 @@ public struct EthRPCDecoder {
         }
     }
 
+    /// Copies optional hex-data and quantity members (RPC name → ETL column).
+    private func copy(into r: inout EthRecord, from o: JSONValue, at: String, data dataNames: KeyValuePairs<String, String>,
+                      quantities: KeyValuePairs<String, String>) throws {
+        for (column, member) in dataNames { r[column] = try data(o[member], "\(at).\(member)") }
+        for (column, member) in quantities { r[column] = try quantity(o[member], "\(at).\(member)") }
+    }
+
     // MARK: Blocks
 
     func block(_ b: JSONValue, at: String) throws -> [EthRecord] {
@@ -150,22 +157,13 @@ public struct EthRPCDecoder {
         r["number"] = try requiredQuantity(b, "number", at)
         r["hash"] = try hash(b, "hash", at)
         r["parent_hash"] = try hash(b, "parentHash", at)
-        r["nonce"] = try data(b["nonce"], "\(at).nonce")
-        r["sha3_uncles"] = try data(b["sha3Uncles"], "\(at).sha3Uncles")
-        r["logs_bloom"] = try data(b["logsBloom"], "\(at).logsBloom")
-        r["transactions_root"] = try data(b["transactionsRoot"], "\(at).transactionsRoot")
-        r["state_root"] = try data(b["stateRoot"], "\(at).stateRoot")
-        r["receipts_root"] = try data(b["receiptsRoot"], "\(at).receiptsRoot")
+        try copy(into: &r, from: b, at: at, data: ["nonce": "nonce", "sha3_uncles": "sha3Uncles", "logs_bloom": "logsBloom",
+                                                   "transactions_root": "transactionsRoot", "state_root": "stateRoot",
+                                                   "receipts_root": "receiptsRoot", "extra_data": "extraData", "withdrawals_root": "withdrawalsRoot"],
+                 quantities: ["difficulty": "difficulty", "total_difficulty": "totalDifficulty", "size": "size", "gas_limit": "gasLimit",
+                              "gas_used": "gasUsed", "base_fee_per_gas": "baseFeePerGas"])
         r["miner"] = try address(b["miner"], "\(at).miner")
-        r["difficulty"] = try quantity(b["difficulty"], "\(at).difficulty")
-        r["total_difficulty"] = try quantity(b["totalDifficulty"], "\(at).totalDifficulty")
-        r["size"] = try quantity(b["size"], "\(at).size")
-        r["extra_data"] = try data(b["extraData"], "\(at).extraData")
-        r["gas_limit"] = try quantity(b["gasLimit"], "\(at).gasLimit")
-        r["gas_used"] = try quantity(b["gasUsed"], "\(at).gasUsed")
         r["timestamp"] = try requiredQuantity(b, "timestamp", at)
-        r["base_fee_per_gas"] = try quantity(b["baseFeePerGas"], "\(at).baseFeePerGas")
-        r["withdrawals_root"] = try data(b["withdrawalsRoot"], "\(at).withdrawalsRoot")
         guard let txs = b["transactions"]?.arrayValue else { throw fail("\(at).transactions", "expected an array") }
         r["transaction_count"] = .number(String(txs.count))
         var withdrawals: [EthRecord] = []
@@ -195,21 +193,16 @@ public struct EthRPCDecoder {
     func transaction(_ t: JSONValue, block: EthRecord, at: String) throws -> EthRecord {
         var r = EthRecord(kind: .transaction, origin: "\(path) \(at)")
         r["hash"] = try hash(t, "hash", at)
-        r["nonce"] = try quantity(t["nonce"], "\(at).nonce")
         r["block_hash"] = try hash(t, "blockHash", at, required: false)
-        r["block_number"] = try quantity(t["blockNumber"], "\(at).blockNumber")
         r["transaction_index"] = try requiredQuantity(t, "transactionIndex", at)
         r["from_address"] = try address(t["from"], "\(at).from")
         if case .null = r["from_address"]! { throw fail("\(at).from", "missing") }
         r["to_address"] = try address(t["to"], "\(at).to")
         r["value"] = try requiredQuantity(t, "value", at)
-        r["gas"] = try quantity(t["gas"], "\(at).gas")
-        r["gas_price"] = try quantity(t["gasPrice"], "\(at).gasPrice")
-        r["input"] = try data(t["input"], "\(at).input")
+        try copy(into: &r, from: t, at: at, data: ["input": "input"],
+                 quantities: ["nonce": "nonce", "block_number": "blockNumber", "gas": "gas", "gas_price": "gasPrice",
+                              "max_fee_per_gas": "maxFeePerGas", "max_priority_fee_per_gas": "maxPriorityFeePerGas", "transaction_type": "type"])
         r["block_timestamp"] = block["timestamp"]
-        r["max_fee_per_gas"] = try quantity(t["maxFeePerGas"], "\(at).maxFeePerGas")
-        r["max_priority_fee_per_gas"] = try quantity(t["maxPriorityFeePerGas"], "\(at).maxPriorityFeePerGas")
-        r["transaction_type"] = try quantity(t["type"], "\(at).type")
         if let n = block.text("number"), let own = r.text("block_number"), own != n {
             throw fail("\(at).blockNumber", "says block \(own) inside block \(n)")
         }
@@ -224,12 +217,10 @@ public struct EthRPCDecoder {
         r["transaction_index"] = try requiredQuantity(x, "transactionIndex", at)
         r["block_hash"] = try hash(x, "blockHash", at, required: false)
         r["block_number"] = try requiredQuantity(x, "blockNumber", at)
-        r["cumulative_gas_used"] = try quantity(x["cumulativeGasUsed"], "\(at).cumulativeGasUsed")
         r["gas_used"] = try requiredQuantity(x, "gasUsed", at)
+        try copy(into: &r, from: x, at: at, data: ["root": "root"],
+                 quantities: ["cumulative_gas_used": "cumulativeGasUsed", "status": "status", "effective_gas_price": "effectiveGasPrice"])
         r["contract_address"] = try address(x["contractAddress"], "\(at).contractAddress")
-        r["root"] = try data(x["root"], "\(at).root")
-        r["status"] = try quantity(x["status"], "\(at).status")
-        r["effective_gas_price"] = try quantity(x["effectiveGasPrice"], "\(at).effectiveGasPrice")
         // Not an ETL receipt column, but the fee needs the payer when no transaction is stored yet.
         r["from_address"] = try address(x["from"], "\(at).from")
         if let s = r.int("status"), s > 1 { throw fail("\(at).status", "\(s) is neither 0 nor 1") }
