@@ -27,6 +27,19 @@ struct IngestOptions: ParsableArguments {
     var batchRows: Int = 200_000
 }
 
+/// The ingest-log description of `path` read as `format`, or nil — after saying so on stderr — when the same
+/// content (SHA-256) was already ingested completely in that format, so reading it again would change nothing.
+func newSource(_ path: String, format: String, chain: Chain, store: Store, verb: String = "ingested",
+               note: (String) -> Void) throws -> SourceDescription? {
+    let sha = try FileDigest.sha256Hex(path: path)
+    if try store.hasCompleteIngest(sha256: sha, format: format) {
+        note("\(path): already \(verb) (sha256 \(sha.prefix(16))…), nothing to do")
+        return nil
+    }
+    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+    return SourceDescription(path: path, sha256: sha, format: format, chain: chain, bytes: size)
+}
+
 /// Drives an ingest of files: skips sources already ingested (same SHA-256 and format), logs each source,
 /// commits complete blocks before a bad one, and prints progress and the final summary.
 struct IngestDriver {
@@ -49,13 +62,8 @@ struct IngestDriver {
 
     /// Ingests one file: `body` reads it and hands blocks or transactions to the writer.
     mutating func ingestFile(_ path: String, chain: Chain, body: (BitcoinWriter) throws -> Void) throws {
-        let sha = try FileDigest.sha256Hex(path: path)
-        if try store.hasCompleteIngest(sha256: sha, format: format) {
-            progress.note("\(path): already ingested (sha256 \(sha.prefix(16))…), nothing to do")
-            return
-        }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        try ingest(SourceDescription(path: path, sha256: sha, format: format, chain: chain, bytes: size), body: body)
+        guard let source = try newSource(path, format: format, chain: chain, store: store, note: progress.note) else { return }
+        try ingest(source, body: body)
     }
 
     /// Ingests from any source (a file or a node).

@@ -27,14 +27,8 @@ struct EthIngestRun {
     /// large chunks).
     mutating func file(_ path: String, _ body: (EthWriter) throws -> Void) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw IngestError(.missingFile, "no such file", path: path) }
-        let sha = try FileDigest.sha256Hex(path: path)
-        if try store.hasCompleteIngest(sha256: sha, format: format) {
-            progress.note("\(path): already ingested (sha256 \(sha.prefix(16))…), nothing to do")
-            return
-        }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        let writer = try EthWriter(store: store, source: SourceDescription(path: path, sha256: sha, format: format, chain: .named(chain), bytes: size),
-                                   chain: chain)
+        guard let source = try newSource(path, format: format, chain: .named(chain), store: store, note: progress.note) else { return }
+        let writer = try EthWriter(store: store, source: source, chain: chain)
         do {
             try body(writer)
             try writer.finish()

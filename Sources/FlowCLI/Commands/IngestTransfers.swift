@@ -34,15 +34,11 @@ struct IngestTransfersCSV: ParsableCommand {
                                        added, skipped, addresses, t, Int(Double(added + addresses) / t)))
             }
             for path in files {
-                let sha = try FileDigest.sha256Hex(path: path)
-                if try store.hasCompleteIngest(sha256: sha, format: "transfers-csv") {
-                    progress.note("\(path): already ingested (sha256 \(sha.prefix(16))…), nothing to do")
+                guard let source = try newSource(path, format: "transfers-csv", chain: .named(chain), store: store, note: progress.note) else {
                     continue
                 }
                 var reader = try TransfersCSVReader(path: path, defaultChain: chain)
-                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-                let writer = try TransferWriter(store: store, source: SourceDescription(
-                    path: path, sha256: sha, format: "transfers-csv", chain: .named(chain), bytes: size))
+                let writer = try TransferWriter(store: store, source: source)
                 writer.batchRows = options.batchRows
                 let quietProgress = options.noProgress
                 let base = added

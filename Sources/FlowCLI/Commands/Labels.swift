@@ -60,14 +60,10 @@ struct LabelsImport: ParsableCommand {
         try withExitCodes {
             let store = try openStoreForWriting(db)
             for path in files {
-                let sha = try FileDigest.sha256Hex(path: path)
-                if try store.hasCompleteIngest(sha256: sha, format: "labels-csv") {
-                    Console.current.err("\(path): already imported, nothing to do\n")
-                    continue
-                }
+                guard let source = try newSource(path, format: "labels-csv", chain: .named("any"), store: store, verb: "imported",
+                                                 note: { Console.current.err($0 + "\n") }) else { continue }
                 let labels = try LabelsCSV.read(path: path)
-                let added = try store.addLabels(labels, source: SourceDescription(path: path, sha256: sha, format: "labels-csv",
-                                                                                  chain: .named("any"), bytes: nil))
+                let added = try store.addLabels(labels, source: source)
                 Console.current.err("\(path): \(labels.count) labels read, \(added) new\n")
             }
         }
