@@ -33,15 +33,19 @@ public final class EthWriter {
     private let batch: IngestBatch
     private let addresses: AddressInterner
     private var touched: Set<Int64> = []
-    private var assetIDs: [String: Int64] = [:]
+    /// Blocks whose time this writer has stored, with the hash it saw ("" when none): the rows of one block need not
+    /// each look it up again.
+    private var timed: [Int64: String] = [:]
+    private let assets: AssetRegistry
     private let upsertBlock, findBlock, upsertTx, upsertReceipt, insertTrace, upsertToken, insertWithdrawal, insertTransfer: Statement
-    private let deleteDerived, blockTxs, blockTraces, blockTokens, blockWithdrawals, findAsset, insertAsset: Statement
+    private let deleteDerived, blockTxs, blockTraces, blockTokens, blockWithdrawals: Statement
 
     public init(store: Store, source: SourceDescription, chain: String = "ethereum") throws {
         self.store = store
         self.chain = chain
         let db = store.db
         addresses = try AddressInterner(store: store)
+        assets = try AssetRegistry(store: store)
         batch = try IngestBatch(store: store, source: source, group: .transfers, deferIndexes: false)
         upsertBlock = try db.prepare("""
             INSERT INTO eth_blocks(chain, number, hash, time, miner, has_transactions) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -96,8 +100,6 @@ public final class EthWriter {
             WHERE chain = ?1 AND block = ?2 AND fungible = 1 ORDER BY tx_hash, log_index
             """)
         blockWithdrawals = try db.prepare("SELECT idx, address, amount_gwei FROM eth_withdrawals WHERE chain = ?1 AND block = ?2 ORDER BY idx")
-        findAsset = try db.prepare("SELECT id FROM assets WHERE chain = ?1 AND symbol = ?2")
-        insertAsset = try db.prepare("INSERT INTO assets(chain, symbol, decimals) VALUES (?1, ?2, ?3) ON CONFLICT(chain, symbol) DO NOTHING")
     }
 
     private func fail(_ r: EthRecord, _ message: String) -> StoreError {
@@ -185,6 +187,7 @@ public final class EthWriter {
     }
 
     private func noteBlock(_ number: Int64, hash: String?, time: Int64?, miner: String?, hasTransactions: Bool, record: EthRecord) throws {
+        if miner == nil, !hasTransactions, time != nil, let seen = timed[number], hash == nil || hash == seen { return }
         findBlock.rewind()
         findBlock.bind(1, chain); findBlock.bind(2, number)
         if try findBlock.step(), let stored = findBlock.optionalText(0), let hash, stored != hash {
@@ -197,6 +200,7 @@ public final class EthWriter {
         s.bind(1, chain); s.bind(2, number); s.bind(3, hash); s.bind(4, time); s.bind(5, miner); s.bind(6, hasTransactions ? 1 : 0)
         try s.run()
         touched.insert(number)
+        if time != nil { timed[number] = hash ?? timed[number] ?? "" }
     }
 
     private func addToken(_ t: EthRecord, fungible: Bool) throws {
@@ -230,7 +234,8 @@ public final class EthWriter {
         batch.markClosed()
         touched.removeAll()
         addresses.reset()
-        assetIDs.removeAll()
+        assets.reset()
+        timed.removeAll()
     }
 
     /// Commits what is pending and marks the run complete, or rolls back and marks it failed with `error`.
@@ -240,15 +245,7 @@ public final class EthWriter {
     }
 
     private func asset(_ symbol: String, decimals: Int?) throws -> Int64 {
-        if let id = assetIDs[symbol] { return id }
-        try insertAsset.bind([.text(chain), .text(symbol), decimals.map { .int(Int64($0)) } ?? .null])
-        try insertAsset.run()
-        try findAsset.bind([.text(chain), .text(symbol)])
-        guard try findAsset.step() else { throw StoreError(resultCode: 1, message: "asset \(symbol) vanished", path: store.path) }
-        let id = findAsset.int(0)
-        findAsset.reset()
-        assetIDs[symbol] = id
-        return id
+        try assets.id(chain: chain, symbol: symbol, decimals: decimals, source: store.path)
     }
 
     private func quantity(_ s: Statement, _ col: Int32) -> UInt256? {

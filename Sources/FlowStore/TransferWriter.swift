@@ -17,8 +17,8 @@ public final class TransferWriter {
     private let batch: IngestBatch
     private var rowsInBatch = 0
     private let addresses: AddressInterner
-    private var assetIDs: [String: (id: Int64, decimals: Int?)] = [:]
-    private let insertTransfer, insertAsset, findAsset: Statement
+    private let assets: AssetRegistry
+    private let insertTransfer: Statement
 
     public init(store: Store, source: SourceDescription) throws {
         self.store = store
@@ -29,8 +29,7 @@ public final class TransferWriter {
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (chain, tx, log_index) DO NOTHING
             """)
         addresses = try AddressInterner(store: store)
-        insertAsset = try db.prepare("INSERT INTO assets(chain, symbol, decimals) VALUES (?1, ?2, ?3) ON CONFLICT(chain, symbol) DO NOTHING")
-        findAsset = try db.prepare("SELECT id, decimals FROM assets WHERE chain = ?1 AND symbol = ?2")
+        assets = try AssetRegistry(store: store)
         let stored = try db.scalarInt("SELECT count(*) FROM transfers") ?? 0
         // Same policy as the Bitcoin tables: defer when the rebuild is cheap or the input outgrows the store
         // (about 50 bytes a CSV row).
@@ -42,7 +41,7 @@ public final class TransferWriter {
     /// - Throws: ``StoreError`` when the asset's stated decimals contradict what the store already holds.
     public func add(_ t: AccountTransfer) throws {
         try batch.beginIfNeeded()
-        let assetID = try asset(chain: t.chain, symbol: t.asset, decimals: t.decimals)
+        let assetID = try assets.id(chain: t.chain, symbol: t.asset, decimals: t.decimals, source: source.path)
         let s = insertTransfer
         s.rewind()
         s.bind(1, t.chain); s.bind(2, assetID); s.bind(3, try address(t.from)); s.bind(4, try address(t.to))
@@ -70,28 +69,5 @@ public final class TransferWriter {
 
     private func address(_ text: String) throws -> Int64 {
         try addresses.id(of: text, scriptType: .account)
-    }
-
-    private func asset(chain: String, symbol: String, decimals: Int?) throws -> Int64 {
-        let key = chain + "\u{0}" + symbol
-        if let known = assetIDs[key], decimals == nil || decimals == known.decimals { return known.id }
-        try insertAsset.bind([.text(chain), .text(symbol), decimals.map { .int(Int64($0)) } ?? .null])
-        try insertAsset.run()
-        try findAsset.bind([.text(chain), .text(symbol)])
-        guard try findAsset.step() else { throw StoreError(resultCode: 1, message: "asset \(symbol) vanished", path: source.path) }
-        let id = findAsset.int(0)
-        let stored = findAsset.optionalInt(1)
-        findAsset.reset()
-        if let decimals {
-            if let stored, stored != Int64(decimals) {
-                throw StoreError(resultCode: 19, message: "asset \(symbol) on \(chain) has \(stored) decimals in the store, "
-                                 + "the input says \(decimals)", path: source.path)
-            }
-            if stored == nil {
-                try db.execute("UPDATE assets SET decimals = \(decimals) WHERE id = \(id)")
-            }
-        }
-        assetIDs[key] = (id, decimals ?? stored.map { Int($0) })
-        return id
     }
 }
