@@ -19,6 +19,8 @@ public struct IngestError: Error, CustomStringConvertible, Sendable {
         public static let inconsistent = Code("inconsistent")
         public static let unknownFormat = Code("unknown-format")
         public static let rpcFailure = Code("rpc-failure")
+        /// A node that could not be reached (after the retries).
+        public static let unreachable = Code("unreachable")
     }
 
     public var code: Code
@@ -29,6 +31,8 @@ public struct IngestError: Error, CustomStringConvertible, Sendable {
     /// Which block of the input (0-based position in the file, or a height/hash description).
     public var block: String?
     public var underlying: String?
+    /// The JSON-RPC error code when a node answered a call with an error (-32601: no such method).
+    public var rpcCode: Int64?
 
     public init(_ code: Code, _ message: String, path: String? = nil, byteOffset: Int? = nil, line: Int? = nil,
                 block: String? = nil, underlying: String? = nil) {

@@ -30,16 +30,19 @@ extension JSONValue {
     }
 }
 
-/// A JSON-RPC 1.0/2.0 client over HTTP for Bitcoin Core-compatible nodes: basic or cookie authentication,
-/// batched calls, and retries with exponential backoff while the node warms up or the connection drops.
+/// A JSON-RPC 1.0/2.0 client over HTTP for Bitcoin Core-compatible and Ethereum nodes: basic or cookie
+/// authentication, batched calls, and retries with exponential backoff while the node warms up, rate-limits
+/// (HTTP 429) or the connection drops.
 ///
-/// Format reference: Bitcoin Core `doc/JSON-RPC-interface.md`.
+/// Format references: Bitcoin Core `doc/JSON-RPC-interface.md`; the JSON-RPC 2.0 specification.
 public final class JSONRPCClient: @unchecked Sendable {
     public let url: URL
     private let authorization: String?
     private let http: HTTPClient
     public var retries = 6
     public var initialBackoff: TimeInterval = 0.25
+    /// The `jsonrpc` member of requests: Bitcoin Core takes "1.0", Ethereum clients require "2.0".
+    public var version = "1.0"
     private var nextID = 0
 
     /// - Parameters:
@@ -83,7 +86,7 @@ public final class JSONRPCClient: @unchecked Sendable {
         let firstID = nextID
         nextID += calls.count
         let body = JSONValue.array(calls.enumerated().map { i, c in
-            .object(["jsonrpc": .string("1.0"), "id": .number(String(firstID + i)), "method": .string(c.0), "params": .array(c.1)])
+            .object(["jsonrpc": .string(version), "id": .number(String(firstID + i)), "method": .string(c.0), "params": .array(c.1)])
         })
         var attempt = 0
         var delay = initialBackoff
@@ -98,8 +101,10 @@ public final class JSONRPCClient: @unchecked Sendable {
                         let code = e["code"]?.int64Value ?? 0
                         if code == -28 { throw Transient(message: e["message"]?.stringValue ?? "node warming up") }
                         let method = calls[safe: Int(id) - firstID]?.0 ?? "?"
-                        throw IngestError(.rpcFailure, "\(method) failed: \(e["message"]?.stringValue ?? e.jsonText) (code \(code))",
-                                          path: displayURL)
+                        var failure = IngestError(.rpcFailure, "\(method) failed: \(e["message"]?.stringValue ?? e.jsonText) (code \(code))",
+                                                  path: displayURL)
+                        failure.rpcCode = code
+                        throw failure
                     }
                     byID[Int(id)] = item["result"] ?? .null
                 }
@@ -112,7 +117,7 @@ public final class JSONRPCClient: @unchecked Sendable {
             } catch let e as Transient {
                 attempt += 1
                 if attempt > retries {
-                    throw IngestError(.rpcFailure, "node unreachable after \(retries) retries: \(e.message)", path: displayURL)
+                    throw IngestError(.unreachable, "node unreachable after \(retries) retries: \(e.message)", path: displayURL)
                 }
                 Thread.sleep(forTimeInterval: delay)
                 delay = min(delay * 2, 8)
@@ -132,6 +137,7 @@ public final class JSONRPCClient: @unchecked Sendable {
             throw Transient(message: e.description)
         }
         let status = reply.status, data = reply.body
+        if status == 429 { throw Transient(message: "HTTP 429: the node is rate-limiting") }
         if status == 401 || status == 403 {
             throw IngestError(.rpcFailure, "the node refused the credentials (HTTP \(status))", path: displayURL)
         }

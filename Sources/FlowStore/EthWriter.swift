@@ -227,6 +227,24 @@ public final class EthWriter {
         try batch.commit(counts: ["transfers_added": derived])
     }
 
+    /// Records, inside the open batch, that a live ingest has stored every block of `chain` up to `block`, so the
+    /// next run resumes after it: the mark commits with the blocks or not at all.
+    public func noteLiveProgress(through block: Int64) throws {
+        try batch.beginIfNeeded()
+        let s = try db.prepare("""
+            INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value
+            """)
+        s.bind(1, EthWriter.liveProgressKey(chain)); s.bind(2, String(block))
+        try s.run()
+    }
+
+    /// The last block a live ingest of `chain` stored completely, if any.
+    public static func liveProgress(store: Store, chain: String) throws -> Int64? {
+        try store.db.scalarInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?1", [.text(liveProgressKey(chain))])
+    }
+
+    private static func liveProgressKey(_ chain: String) -> String { "eth-node-last:\(chain)" }
+
     /// Undoes the open batch (after a failed record or file).
     public func rollback() throws {
         guard batch.isOpen else { return }

@@ -174,6 +174,8 @@ public final class Statement {
     }
 
     @inline(__always) public func int(_ col: Int32) -> Int64 { sqlite3_column_int64(stmt, col) }
+    /// Columns of the statement's result rows.
+    public var columnCount: Int32 { sqlite3_column_count(stmt) }
     @inline(__always) public func isNull(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_NULL }
     public func optionalInt(_ col: Int32) -> Int64? { isNull(col) ? nil : int(col) }
     /// True when the column's value is stored as an INTEGER.

@@ -8,7 +8,7 @@ import Foundation
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read on-chain data into the store.",
-        subcommands: [IngestBtcRaw.self, IngestBtcRPCJSON.self, IngestEsplora.self, IngestBtcETL.self, IngestBtcNode.self, IngestEthRPCJSON.self,
+        subcommands: [IngestBtcRaw.self, IngestBtcRPCJSON.self, IngestEsplora.self, IngestBtcETL.self, IngestBtcNode.self, IngestEthRPCJSON.self, IngestEthNode.self,
                       IngestEthETL.self, IngestTransfersCSV.self])
 }
 

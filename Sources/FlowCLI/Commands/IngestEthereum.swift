@@ -28,6 +28,11 @@ struct EthIngestRun {
     mutating func file(_ path: String, _ body: (EthWriter) throws -> Void) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw IngestError(.missingFile, "no such file", path: path) }
         guard let source = try newSource(path, format: format, chain: .named(chain), store: store, note: progress.note) else { return }
+        try ingest(source, body)
+    }
+
+    /// Ingests from one logged source (a file, or a node's block range).
+    mutating func ingest(_ source: SourceDescription, _ body: (EthWriter) throws -> Void) throws {
         let writer = try EthWriter(store: store, source: source, chain: chain)
         do {
             try body(writer)

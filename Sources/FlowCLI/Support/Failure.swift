@@ -7,6 +7,7 @@ import Foundation
 enum ExitStatus {
     static let dataError: Int32 = 65
     static let noInput: Int32 = 66
+    static let unavailable: Int32 = 69
     static let cannotCreate: Int32 = 73
     static let ioError: Int32 = 74
     static let busy: Int32 = 75
@@ -25,7 +26,7 @@ func withExitCodes(_ body: () throws -> Void) throws {
         try body()
     } catch let e as IngestError {
         Console.current.err("error: \(e)\n")
-        throw ExitCode(e.code == .missingFile ? ExitStatus.noInput : ExitStatus.dataError)
+        throw ExitCode(e.code == .missingFile ? ExitStatus.noInput : e.code == .unreachable ? ExitStatus.unavailable : ExitStatus.dataError)
     } catch let e as StoreError {
         Console.current.err("error: \(e)\n")
         throw ExitCode(e.isBusy ? ExitStatus.busy : (e.resultCode == 19 ? ExitStatus.dataError : ExitStatus.ioError))
