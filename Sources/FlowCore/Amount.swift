@@ -97,9 +97,14 @@ public struct Amount: Hashable, Sendable, Comparable, AdditiveArithmetic, Custom
 
     /// Prints the amount as a decimal with exactly `decimals` fraction digits, e.g. `"10.00000000"`.
     public func formatted(decimals: Int) -> String {
-        let negative = baseUnits < 0
-        let magnitude = baseUnits.magnitude
-        var digits = String(magnitude)
+        Amount.formatted(baseUnits: String(baseUnits), decimals: decimals)
+    }
+
+    /// Prints base units given as decimal digits (optionally `-`-signed, of any size) with exactly `decimals`
+    /// fraction digits.
+    public static func formatted(baseUnits text: String, decimals: Int) -> String {
+        let negative = text.hasPrefix("-")
+        var digits = negative ? String(text.dropFirst()) : text
         if decimals > 0 {
             if digits.count <= decimals {
                 digits = String(repeating: "0", count: decimals - digits.count + 1) + digits

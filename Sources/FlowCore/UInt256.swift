@@ -45,6 +45,27 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
         return carry == 0 ? UInt256(limbs: (out[0], out[1], out[2], out[3])) : nil
     }
 
+    /// `a - b`, or nil when `b > a`.
+    public static func subtracting(_ a: UInt256, _ b: UInt256) -> UInt256? {
+        guard !(a < b) else { return nil }
+        var out = [UInt64](repeating: 0, count: 4)
+        var borrow: UInt64 = 0
+        let x = [a.limbs.0, a.limbs.1, a.limbs.2, a.limbs.3], y = [b.limbs.0, b.limbs.1, b.limbs.2, b.limbs.3]
+        for i in 0..<4 {
+            let (d1, o1) = x[i].subtractingReportingOverflow(y[i])
+            let (d2, o2) = d1.subtractingReportingOverflow(borrow)
+            out[i] = d2
+            borrow = (o1 ? 1 : 0) + (o2 ? 1 : 0)
+        }
+        return UInt256(limbs: (out[0], out[1], out[2], out[3]))
+    }
+
+    /// `a - b` as signed decimal text (`-` when `b > a`).
+    public static func signedDifference(_ a: UInt256, _ b: UInt256) -> String {
+        if let d = subtracting(a, b) { return d.description }
+        return "-" + (subtracting(b, a) ?? .zero).description
+    }
+
     /// Multiplies by a small factor and adds a small term in place; false on overflow.
     private mutating func multiplyAdd(_ factor: UInt64, _ term: UInt64) -> Bool {
         var l = [limbs.0, limbs.1, limbs.2, limbs.3]

@@ -38,6 +38,7 @@ public final class EthWriter {
     private var timed: [Int64: String] = [:]
     private let assets: AssetRegistry
     private let upsertBlock, findBlock, upsertTx, upsertReceipt, insertTrace, upsertToken, insertWithdrawal, insertTransfer: Statement
+    private let upsertTokenMetadata: Statement
     private let deleteDerived, blockTxs, blockTraces, blockTokens, blockWithdrawals: Statement
 
     public init(store: Store, source: SourceDescription, chain: String = "ethereum") throws {
@@ -85,6 +86,12 @@ public final class EthWriter {
         insertTransfer = try db.prepare("""
             INSERT INTO transfers(chain, asset_id, from_id, to_id, amount, time, tx, block, log_index, source_id, kind)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (chain, tx, log_index) DO NOTHING
+            """)
+        upsertTokenMetadata = try db.prepare("""
+            INSERT INTO token_metadata(chain, address, symbol, name, decimals, total_supply, source_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            ON CONFLICT(chain, address) DO UPDATE SET symbol = coalesce(excluded.symbol, symbol), name = coalesce(excluded.name, name),
+                decimals = coalesce(excluded.decimals, decimals), total_supply = coalesce(excluded.total_supply, total_supply),
+                source_id = excluded.source_id
             """)
         deleteDerived = try db.prepare("DELETE FROM transfers WHERE chain = ?1 AND block = ?2 AND kind IS NOT NULL")
         blockTxs = try db.prepare("""
@@ -182,7 +189,20 @@ public final class EthWriter {
             try s.run()
             touched.insert(block)
         case .token:
-            break  // token metadata: not used yet
+            guard let token = r.text("address") else { throw fail(r, "token without address") }
+            func nonEmpty(_ name: String) -> String? { r.text(name).flatMap { $0.isEmpty ? nil : $0 } }
+            var decimals: Int?
+            if let d = r.int("decimals") {
+                guard (0...77).contains(d) else { throw fail(r, "token \(token) states \(d) decimals (a uint256 has at most 78 digits)") }
+                decimals = Int(d)
+            }
+            // The asset's decimals are what amounts are shown with; a contradiction with a stored value is an error.
+            _ = try assets.id(chain: chain, symbol: token, decimals: decimals, source: r.origin)
+            let s = upsertTokenMetadata
+            s.rewind()
+            s.bind(1, chain); s.bind(2, token); s.bind(3, nonEmpty("symbol")); s.bind(4, nonEmpty("name"))
+            s.bind(5, decimals.map(Int64.init)); bindQuantity(s, 6, r.uint("total_supply")); s.bind(7, batch.sourceID)
+            try s.run()
         }
     }
 

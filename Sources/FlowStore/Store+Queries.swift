@@ -79,14 +79,20 @@ public struct AddressHistory: Codable, Sendable, Equatable {
     @NullEncoded public var publicKey: String?
     /// True when some output paid this address as a bare public key (P2PK): the address text is derived.
     public var isDerivedFromPublicKey: Bool
-    public var received: String
-    public var sent: String
-    public var balance: String
-    public var unspentOutputs: Int64
+    /// UTXO ledger (Bitcoin) totals in satoshis; null for an address with account-model activity only.
+    @NullEncoded public var received: String?
+    @NullEncoded public var sent: String?
+    @NullEncoded public var balance: String?
+    @NullEncoded public var unspentOutputs: Int64?
+    /// UTXO transactions touching the address.
     public var txCount: Int64
     @NullEncoded public var firstSeen: String?
     @NullEncoded public var lastSeen: String?
     public var transactions: [Entry]
+    /// Account-model activity (ETH, tokens, generic transfers): per asset received, sent and balance.
+    public var assets: [AccountAssetFlow]
+    /// Account-model transfers to or from the address, in time order.
+    public var transfers: [AccountTransferEntry]
 }
 
 extension Store {
@@ -197,11 +203,16 @@ extension Store {
                                  sent: String(e.sent), net: String(e.received - e.sent))
         }
         if let limit, list.count > limit { list = Array(list.suffix(limit)) }
+        let account = try accountActivity(addressID: id, limit: limit)
+        let utxo = !entries.isEmpty || account.assets.isEmpty
+        let accountTimes = account.assets.flatMap { [$0.firstSeen, $0.lastSeen] }.compactMap { $0 }
+        let utxoTimes = [Store.isoTime(times.min()), Store.isoTime(times.max())].compactMap { $0 }
         return AddressHistory(
             address: address, scriptType: type.name, publicKey: key.map { Hex.encode($0) },
             isDerivedFromPublicKey: key != nil,
-            received: String(received), sent: String(sent), balance: String(received - sent), unspentOutputs: unspent,
-            txCount: Int64(entries.count), firstSeen: Store.isoTime(times.min()), lastSeen: Store.isoTime(times.max()),
-            transactions: list)
+            received: utxo ? String(received) : nil, sent: utxo ? String(sent) : nil, balance: utxo ? String(received - sent) : nil,
+            unspentOutputs: utxo ? unspent : nil,
+            txCount: Int64(entries.count), firstSeen: (utxoTimes + accountTimes).min(), lastSeen: (utxoTimes + accountTimes).max(),
+            transactions: list, assets: account.assets, transfers: account.transfers)
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// FlowTrace's embedded store: one SQLite file holding blocks, transactions, outputs, inputs, interned
 /// addresses and the ingest log. The schema is documented in `docs/SCHEMA.md`.
 public final class Store {
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
     public let db: Database
     /// Resolution state the last Bitcoin writer on this connection left for the next one.
     var bitcoinResolution: BitcoinResolutionState?
@@ -57,6 +57,13 @@ public final class Store {
                     try db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
                 }
             }
+            if v <= 3 {
+                // Version 4 adds token metadata.
+                try db.transaction {
+                    try db.execute(Store.tokenSchemaSQL)
+                    try db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+                }
+            }
             try checkVersion()
             return
         }
@@ -69,6 +76,7 @@ public final class Store {
             try db.execute("ALTER TABLE sources ADD COLUMN transfers_added INTEGER NOT NULL DEFAULT 0;")
             try db.execute(Store.accountSchemaSQL)
             try db.execute(Store.ethereumSchemaSQL)
+            try db.execute(Store.tokenSchemaSQL)
             try db.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '\(Store.schemaVersion)'), ('generation', '0')")
         }
     }
@@ -165,6 +173,16 @@ public final class Store {
     /// Ethereum's source records (schema version 3), from which `transfers` rows are derived per block (see
     /// `EthWriter`): derived rows carry their `kind` (native, fee, internal, token, reward, withdrawal); rows
     /// from generic CSV leave it null. Quantities beyond 64 bits are exact decimal TEXT.
+    /// Token metadata from token lists and ethereum-etl `tokens` exports: one row per token contract, the
+    /// latest source's non-empty values winning, that source recorded.
+    static let tokenSchemaSQL = """
+    CREATE TABLE IF NOT EXISTS token_metadata(
+        chain TEXT NOT NULL, address TEXT NOT NULL, symbol TEXT, name TEXT, decimals INTEGER, total_supply,
+        source_id INTEGER NOT NULL,
+        PRIMARY KEY (chain, address)
+    ) WITHOUT ROWID;
+    """
+
     static let ethereumSchemaSQL = """
     ALTER TABLE transfers ADD COLUMN kind TEXT;
     CREATE INDEX IF NOT EXISTS transfers_derived ON transfers(chain, block) WHERE kind IS NOT NULL;

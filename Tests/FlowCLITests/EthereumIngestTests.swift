@@ -132,4 +132,126 @@ struct EthereumIngestTests {
             #expect(try Self.count(db, "SELECT count(*) FROM eth_token_transfers") == 1)
         }
     }
+
+    /// Per-address, per-asset totals computed independently from the ETL export itself: successful transactions'
+    /// values, every transaction's fee, withdrawals, and non-zero three-topic Transfer logs.
+    static func expectedLedger() throws -> [String: [String: (received: UInt256, sent: UInt256)]] {
+        var ledger: [String: [String: (received: UInt256, sent: UInt256)]] = [:]
+        func move(_ from: String?, _ to: String?, _ asset: String, _ amount: UInt256) {
+            guard !amount.isZero else { return }
+            if let from { let e = ledger[from]?[asset] ?? (.zero, .zero); ledger[from, default: [:]][asset] = (e.received, UInt256.adding(e.sent, amount)!) }
+            if let to { let e = ledger[to]?[asset] ?? (.zero, .zero); ledger[to, default: [:]][asset] = (UInt256.adding(e.received, amount)!, e.sent) }
+        }
+        try JSONFile.forEachLine(path: "\(stream)/expected_transactions.json") { v, _ in
+            let from = v["from_address"]?.stringValue
+            let to = v["to_address"]?.stringValue ?? v["receipt_contract_address"]?.stringValue
+            if v["receipt_status"]?.numberText == "1" { move(from, to, "ETH", UInt256(decimal: v["value"]!.numberText!)!) }
+            let price = Int128(v["receipt_effective_gas_price"]?.numberText ?? v["gas_price"]!.numberText!)!
+            let fee = Int128(v["receipt_gas_used"]!.numberText!)! * price
+            move(from, "ethereum:fees", "ETH", UInt256(exactly: fee)!)
+        }
+        try JSONFile.forEachLine(path: "\(stream)/expected_blocks.json") { v, _ in
+            for w in v["withdrawals"]?.arrayValue ?? [] {
+                move("ethereum:withdrawals", w["address"]!.stringValue!, "ETH", UInt256(exactly: Int128(w["amount"]!.numberText!)! * 1_000_000_000)!)
+            }
+        }
+        try JSONFile.forEachLine(path: "\(stream)/expected_logs.json") { v, _ in
+            let topics = (v["topics"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let data = v["data"]?.stringValue ?? ""
+            guard topics.count == 3, topics[0] == transferEventTopic, data.count == 66 else { return }
+            move("0x" + topics[1].suffix(40), "0x" + topics[2].suffix(40), v["address"]!.stringValue!, UInt256(hexQuantity: data)!)
+        }
+        return ledger
+    }
+
+    /// `flowtrace address` per asset, for every address of blocks 17173049–17173050, equals the ledger computed
+    /// straight from the export; token metadata from a token list gives symbols and decimals.
+    @Test func addressShowsPerAssetTotalsThatReconcileWithTheExport() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("a.sqlite").path
+            let files = ["blocks", "transactions", "logs"].map { "\(Self.stream)/expected_\($0).json" }
+            #expect(runCLI(["ingest", "eth-etl"] + files + ["--db", db]).exitCode == 0)
+            let ledger = try Self.expectedLedger()
+            #expect(ledger.count > 400)
+            let store = try Store(path: db, readOnly: true)
+            var checked = 0
+            for (address, assets) in ledger {
+                let h = try #require(try store.addressHistory(address), "\(address) missing")
+                #expect(h.received == nil && h.transactions.isEmpty, "\(address) has no UTXO activity")
+                var got: [String: (String, String, String)] = [:]
+                for a in h.assets { got[a.asset] = (a.received, a.sent, a.balance) }
+                var want: [String: (String, String, String)] = [:]
+                for (asset, e) in assets { want[asset] = (e.received.description, e.sent.description, UInt256.signedDifference(e.received, e.sent)) }
+                #expect(got.mapValues { "\($0)" } == want.mapValues { "\($0)" }, "\(address)")
+                checked += 1
+            }
+            #expect(checked == ledger.count)
+
+            // Before token metadata, a token's decimals are unknown and its amounts raw.
+            let weth = "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"
+            let router = "0x6b75d8af000000e20b7a7ddf000ba900b4009a80"
+            func assets(_ address: String) throws -> [String: JSONValue] {
+                let run = runCLI(["address", address, "--db", db, "--json"])
+                #expect(run.exitCode == 0, "\(run.stderr)")
+                var out: [String: JSONValue] = [:]
+                for a in try JSONParser.parse(Array(run.stdout.utf8))["assets"]?.arrayValue ?? [] { out[a["asset"]!.stringValue!] = a }
+                return out
+            }
+            let before = try assets(router)
+            #expect(before[weth]?["decimals"] == .null && before[weth]?["units"]?.stringValue == "raw units, decimals unknown")
+            #expect(before[weth]?["balanceDecimal"] == .null)
+            #expect(before["ETH"]?["decimals"]?.numberText == "18" && before["ETH"]?["symbol"]?.stringValue == "ETH")
+
+            let list = runCLI(["ingest", "token-list", Paths.fixture("eth/tokenlist.json"), "--db", db])
+            #expect(list.exitCode == 0, "\(list.stderr)")
+            #expect(list.stderr.contains("1 entries for other chains skipped"))
+            let after = try assets(router)
+            let w = try #require(after[weth])
+            #expect(w["symbol"]?.stringValue == "WETH" && w["decimals"]?.numberText == "18" && w["units"]?.stringValue == "base units")
+            let e = try #require(ledger[router]?[weth])
+            #expect(w["received"]?.stringValue == e.received.description)
+            #expect(w["receivedDecimal"]?.stringValue == Amount.formatted(baseUnits: e.received.description, decimals: 18))
+            #expect(w["balanceDecimal"]?.stringValue == "0.286727021633994752")
+            // Mixed case with a valid checksum finds the address; a bad checksum is refused.
+            let checksummed = EthAddress.checksummed(router)
+            #expect(checksummed != router)
+            #expect(runCLI(["address", checksummed, "--db", db, "--json"]).exitCode == 0)
+            let letter = try #require(checksummed.dropFirst(2).firstIndex { $0.isLetter })
+            var typo = checksummed
+            typo.replaceSubrange(letter...letter, with: checksummed[letter].isUppercase ? checksummed[letter].lowercased() : checksummed[letter].uppercased())
+            let refused = runCLI(["address", typo, "--db", db, "--json"])
+            #expect(refused.exitCode == 65 && refused.stderr.contains("EIP-55"), "\(refused.stderr)")
+            let text = runCLI(["address", router, "--db", db])
+            #expect(text.stdout.contains("WETH (0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2)") && text.stdout.contains("raw units (decimals unknown)"))
+        }
+    }
+
+    @Test func tokenMetadataFromETLExportsAndBadTokenLists() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("t.sqlite").path
+            let tokens = Paths.shared("eth/ethereum-etl/test_stream/blocks_2112234_2112234/expected_tokens.json")
+            #expect(runCLI(["ingest", "eth-etl", tokens, "--db", db]).exitCode == 0)
+            let store = try Store(path: db, readOnly: true)
+            #expect(try store.db.scalarInt("SELECT decimals FROM token_metadata WHERE address = '0xdbdacfc9eb9d42559ac1efbdb40460c728139e6a'") == 0)
+            #expect(try store.db.scalarInt("SELECT count(*) FROM token_metadata WHERE symbol IS NULL") == 1)
+
+            let good = try String(contentsOfFile: Paths.fixture("eth/tokenlist.json"), encoding: .utf8)
+            let cases = [
+                ("checksum", good.replacingOccurrences(of: "0xdAC17F958D2ee523a2206206994597C13D831ec7", with: "0xdAC17F958D2ee523a2206206994597C13D831Ec7"), "tokens[1].address"),
+                ("decimals", good.replacingOccurrences(of: #""symbol": "USDC", "decimals": 6}"#, with: #""symbol": "USDC", "decimals": "6"}"#), "tokens[2].decimals"),
+                ("shape", #"[{"chainId": 1}]"#, "a token list is a JSON object"),
+                ("truncated", String(good.prefix(300)), "line"),
+                // Contradicts the decimals the ETL export stated for this token.
+                ("conflict", #"{"tokens": [{"chainId": 1, "address": "0xdbdacfc9eb9d42559ac1efbdb40460c728139e6a", "symbol": "X", "decimals": 8}]}"#, "has 0 decimals in the store"),
+            ]
+            for (name, content, message) in cases {
+                let file = dir.appendingPathComponent("\(name).json")
+                try content.write(to: file, atomically: true, encoding: .utf8)
+                let run = runCLI(["ingest", "token-list", file.path, "--db", db])
+                #expect(run.exitCode == 65, "\(name): \(run.stderr)")
+                #expect(run.stderr.contains(file.path) && run.stderr.contains(message), "\(name): \(run.stderr)")
+                #expect(try store.db.scalarInt("SELECT count(*) FROM token_metadata") == 1, "\(name) stored something")
+            }
+        }
+    }
 }

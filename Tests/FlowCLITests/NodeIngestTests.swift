@@ -179,7 +179,7 @@ struct NodeIngestTests {
     @Test func unreachableNodeIsAClearError() {
         let port = RegtestNode.freePort()
         let result = runCLI(["ingest", "btc-node", "--rpc-url", "http://127.0.0.1:\(port)", "--db", "/tmp/unused-\(port).sqlite", "--rpc-retries", "1"])
-        #expect(result.exitCode == 65)
+        #expect(result.exitCode == 69)  // EX_UNAVAILABLE: the node could not be reached
         #expect(result.stderr.contains("127.0.0.1:\(port)"))
     }
 }

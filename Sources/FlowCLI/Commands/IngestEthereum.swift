@@ -133,3 +133,42 @@ struct IngestEthETL: ParsableCommand {
         }
     }
 }
+
+/// `flowtrace ingest token-list`: token metadata (symbol, name, decimals) from token lists.
+struct IngestTokenList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token-list",
+        abstract: "Ingest token metadata (symbol, name, decimals) from token lists (tokenlists.org JSON schema).",
+        discussion: """
+            Only the entries of the chain's EIP-155 id are taken (--chain-id, or the id of --chain: ethereum 1, \
+            optimism 10, bsc 56, gnosis 100, polygon 137, base 8453, arbitrum 42161, avalanche 43114). ethereum-etl \
+            `tokens` exports carry the same metadata and are read by `ingest eth-etl`. Decimals decide how token \
+            amounts are shown; a source that contradicts decimals already stored for a token is an error.
+            """)
+
+    @OptionGroup var options: IngestOptions
+    @Option(help: "Chain name.") var chain = "ethereum"
+    @Option(name: .customLong("chain-id"), help: "EIP-155 chain id of the entries to take (default: the id of --chain).")
+    var chainID: Int64?
+    @Argument(help: "Token list files.") var files: [String]
+
+    func run() throws {
+        try withExitCodes {
+            guard let id = chainID ?? TokenListReader.chainIDs[chain] else {
+                throw CLIFailure(message: "no known chain id for '\(chain)': give --chain-id", exitCode: 64)
+            }
+            var run = try EthIngestRun(options: options, format: "token-list", chain: chain)
+            defer { run.summary() }
+            let note = run.progress.note
+            for path in files {
+                try run.file(path) { writer in
+                    let json: JSONValue
+                    do { json = try JSONFile.read(path: path) } catch let e as IngestError { throw e.at(path: path) }
+                    let (records, others) = try TokenListReader.records(from: json, chainID: id, path: path)
+                    if others > 0 { note("\(path): \(others) entries for other chains skipped") }
+                    try writer.add(records)
+                }
+            }
+        }
+    }
+}

@@ -90,17 +90,42 @@ struct AddressCommand: ParsableCommand {
 
     func run() throws {
         try withExitCodes {
-            guard let h = try openStoreForReading(db).addressHistory(address, limit: limit) else {
+            var key = address
+            if address.hasPrefix("0x") || address.hasPrefix("0X") {
+                guard let normalized = EthAddress.normalized(address) else {
+                    throw CLIFailure(message: "'\(address)' is not an Ethereum address (0x and 40 hex digits, EIP-55 checksum when mixed-case)",
+                                     exitCode: ExitStatus.dataError)
+                }
+                key = normalized
+            }
+            guard let h = try openStoreForReading(db).addressHistory(key, limit: limit) else {
                 throw CLIFailure(message: "address \(address) is not in the store", exitCode: 1)
             }
             if output.isJSON { Console.current.out(try jsonText(h)); return }
             let btc = { (s: String) in Int128(s).map { Amount(baseUnits: $0).formatted(decimals: 8) } ?? s }
             var text = "address \(h.address) (\(h.scriptType)\(h.isDerivedFromPublicKey ? ", derived from a bare public key" : ""))\n"
-            text += "  received   \(btc(h.received)) BTC\n  sent       \(btc(h.sent)) BTC\n  balance    \(btc(h.balance)) BTC\n"
-            text += "  txs        \(h.txCount)   first \(h.firstSeen ?? "-")   last \(h.lastSeen ?? "-")\n"
+            if let received = h.received, let sent = h.sent, let balance = h.balance {
+                text += "  received   \(btc(received)) BTC\n  sent       \(btc(sent)) BTC\n  balance    \(btc(balance)) BTC\n"
+                text += "  txs        \(h.txCount)   first \(h.firstSeen ?? "-")   last \(h.lastSeen ?? "-")\n"
+            }
             for e in h.transactions {
                 let height = e.blockHeight.map(String.init) ?? "?"
                 text += "    \(height.padding(toLength: 8, withPad: " ", startingAt: 0)) \(e.time ?? "-")  \(e.txid)  \(btc(e.net).hasPrefix("-") ? "" : "+")\(btc(e.net))\n"
+            }
+            for a in h.assets {
+                let name = a.token.map { t in a.symbol.map { "\($0) (\(t))" } ?? t } ?? a.asset
+                let unit = a.decimals == nil ? " raw units (decimals unknown)" : ""
+                text += "  \(a.chain) \(name)\(unit)\n"
+                text += "    received   \(a.receivedDecimal ?? a.received)   in \(a.transfersIn) transfers\n"
+                text += "    sent       \(a.sentDecimal ?? a.sent)   out \(a.transfersOut) transfers"
+                if let fees = a.feesPaid, fees != "0" { text += "   (fees \(a.decimals.map { Amount.formatted(baseUnits: fees, decimals: $0) } ?? fees))" }
+                text += "\n    balance    \(a.balanceDecimal ?? a.balance)\n"
+            }
+            if !h.transfers.isEmpty { text += "  transfers\n" }
+            for t in h.transfers {
+                let sign = t.direction == "out" ? "-" : t.direction == "in" ? "+" : "±"
+                text += "    \(t.time ?? "-")  \(t.tx)  \((t.kind ?? "").padding(toLength: 8, withPad: " ", startingAt: 0)) "
+                    + "\(t.direction == "in" ? "from" : "to") \(t.counterparty)  \(sign)\(t.amountDecimal ?? t.amount) \(t.symbol ?? t.asset)\n"
             }
             Console.current.out(text)
         }
