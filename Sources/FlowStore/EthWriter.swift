@@ -9,7 +9,7 @@ import Foundation
 /// Semantics (also in the README):
 /// - native ETH moves only in successful transactions: receipt status 1; before Byzantium (no status) the
 ///   top-level trace's status, else a receipt that used less gas than the limit; otherwise the status is unknown
-///   and no value moves (counted in ``unknownStatus``);
+///   and no value moves (counted per block in ``unknownStatusByBlock``);
 /// - the gas fee (gas used × effective gas price, else gas price) moves from the sender to `<chain>:fees`,
 ///   failed transactions included;
 /// - internal transfers are traces below the top level with status 1 and value > 0: calls (not delegatecall or
@@ -24,7 +24,9 @@ public final class EthWriter {
     public private(set) var records = 0
     /// Net change in derived transfers (re-deriving an unchanged block counts nothing).
     public private(set) var derived = 0
-    public private(set) var unknownStatus = 0
+    /// Per block derived so far: transactions with value whose outcome is not known (no receipt, no trace), so
+    /// they moved nothing. A later derivation of the block replaces its count.
+    public private(set) var unknownStatusByBlock: [Int64: Int] = [:]
     /// Blocks whose data is stored but whose time is not known yet (their transfers follow when it is).
     public private(set) var awaitingTime: Set<Int64> = []
     public var newAddresses: Int { addresses.added }
@@ -96,17 +98,17 @@ public final class EthWriter {
         deleteDerived = try db.prepare("DELETE FROM transfers WHERE chain = ?1 AND block = ?2 AND kind IS NOT NULL")
         blockTxs = try db.prepare("""
             SELECT hash, tx_index, from_address, to_address, value, gas, gas_price, has_receipt, status, gas_used,
-                effective_gas_price, contract_address FROM eth_transactions WHERE chain = ?1 AND block = ?2
+                effective_gas_price, contract_address FROM eth_transactions INDEXED BY eth_transactions_block WHERE chain = ?1 AND block = ?2
             """)
         blockTraces = try db.prepare("""
             SELECT tx_index, trace_address, trace_type, tx_hash, call_type, reward_type, from_address, to_address, value, status, seq
             FROM eth_traces WHERE chain = ?1 AND block = ?2
             """)
         blockTokens = try db.prepare("""
-            SELECT tx_hash, log_index, token, from_address, to_address, value FROM eth_token_transfers
+            SELECT tx_hash, log_index, token, from_address, to_address, value FROM eth_token_transfers INDEXED BY eth_token_transfers_block
             WHERE chain = ?1 AND block = ?2 AND fungible = 1 ORDER BY tx_hash, log_index
             """)
-        blockWithdrawals = try db.prepare("SELECT idx, address, amount_gwei FROM eth_withdrawals WHERE chain = ?1 AND block = ?2 ORDER BY idx")
+        blockWithdrawals = try db.prepare("SELECT idx, address, amount_gwei FROM eth_withdrawals INDEXED BY eth_withdrawals_block WHERE chain = ?1 AND block = ?2 ORDER BY idx")
     }
 
     private func fail(_ r: EthRecord, _ message: String) -> StoreError {
@@ -321,6 +323,8 @@ public final class EthWriter {
         guard let time else { awaitingTime.insert(block); return }
         awaitingTime.remove(block)
         let eth = try asset("ETH", decimals: 18)
+        var unknown = 0
+        defer { unknownStatusByBlock[block] = unknown }
 
         // Traces first: they settle pre-Byzantium statuses and give the internal transfers.
         struct Trace { var txIndex: Int64; var address: [Int]; var type: String; var txHash: String?; var callType: String?
@@ -358,7 +362,7 @@ public final class EthWriter {
                                  what: "the value of the transaction")
                     }
                 } else if status == nil {
-                    unknownStatus += 1
+                    unknown += 1
                 }
             }
             if hasReceipt, let gasUsed, let price = effective ?? gasPrice, let p = price.int128 {

@@ -12,7 +12,8 @@ struct EthIngestRun {
     let chain: String
     let store: Store
     let progress: ProgressReporter
-    var records = 0, derived = 0, addresses = 0, unknownStatus = 0
+    var records = 0, derived = 0, addresses = 0
+    var unknownStatus: [Int64: Int] = [:]
     var awaiting: Set<Int64> = []
 
     init(options: IngestOptions, format: String, chain: String) throws {
@@ -41,7 +42,7 @@ struct EthIngestRun {
             try? writer.finish(error: "\(error)")
             throw error
         }
-        records += writer.records; derived += writer.derived; addresses += writer.newAddresses; unknownStatus += writer.unknownStatus
+        records += writer.records; derived += writer.derived; addresses += writer.newAddresses; unknownStatus.merge(writer.unknownStatusByBlock) { _, later in later }
         awaiting.formUnion(writer.awaitingTime)
         awaiting.subtract(try store.ethBlocksWithTime(chain: chain, among: awaiting))
     }
@@ -49,7 +50,8 @@ struct EthIngestRun {
     func summary() {
         var text = String(format: "ingested %d Ethereum records: %d transfers derived, %d new addresses in %.2f s",
                           records, derived, addresses, progress.elapsed)
-        if unknownStatus > 0 { text += "; \(unknownStatus) transactions of unknown outcome moved no value (ingest their receipts or traces)" }
+        let unknown = unknownStatus.values.reduce(0, +)
+        if unknown > 0 { text += "; \(unknown) transactions of unknown outcome moved no value (ingest their receipts or traces)" }
         if !awaiting.isEmpty {
             text += "; \(awaiting.count) blocks have no timestamp yet (ingest their blocks): \(awaiting.sorted().prefix(5).map(String.init).joined(separator: ", "))"
         }
