@@ -22,6 +22,7 @@ public final class ReplayServer: @unchecked Sendable {
     private var failFirst: Int
     private var hangOn: String?
     private var held: [Int32] = []
+    private var stopped = false
     /// Signalled when the request holding the `hangOn` call has arrived (and will never be answered).
     public let hung = DispatchSemaphore(value: 0)
 
@@ -64,11 +65,15 @@ public final class ReplayServer: @unchecked Sendable {
     /// Stops accepting and closes every connection.
     public func stop() {
         lock.lock()
+        // Once only: a second close could hit a descriptor number some other socket has been given since.
+        guard !stopped else { lock.unlock(); return }
+        stopped = true
         let toClose = held
         held.removeAll()
         lock.unlock()
+        // Wakes the accept loop, which closes the listener itself (closing it here could let the loop accept on
+        // a reused descriptor number).
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         for fd in toClose { close(fd) }
     }
 
@@ -98,8 +103,13 @@ public final class ReplayServer: @unchecked Sendable {
             let fd = accept(listener, nil, nil)
             if fd < 0 {
                 if errno == EINTR { continue }
+                close(listener)
                 return
             }
+            lock.lock()
+            let done = stopped
+            lock.unlock()
+            if done { close(fd); close(listener); return }
             handle(fd)
         }
     }
