@@ -33,6 +33,7 @@ let package = Package(
         ),
         .executableTarget(name: "ingest-rate", dependencies: ["BenchSupport"], path: "Sources/ingest-rate"),
         .executableTarget(name: "make-graph-fixture", path: "Sources/make-graph-fixture"),
+        .executableTarget(name: "make-eth-etl-fixture", path: "Sources/make-eth-etl-fixture"),
         .executableTarget(name: "snapshot-load", dependencies: ["BenchSupport"], path: "Sources/snapshot-load"),
         .executableTarget(name: "trace-kernels", dependencies: ["BenchSupport"], path: "Sources/trace-kernels"),
     ],
