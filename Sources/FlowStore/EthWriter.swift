@@ -40,36 +40,47 @@ public final class EthWriter {
     private var timed: [Int64: String] = [:]
     private let assets: AssetRegistry
     private let upsertBlock, findBlock, upsertTx, upsertReceipt, insertTrace, upsertToken, insertWithdrawal, insertTransfer: Statement
-    private let upsertTokenMetadata: Statement
+    private let upsertTokenMetadata, insertPending, deletePending: Statement
+    public let deferDerivation: Bool
     private let deleteDerived, blockTxs, blockTraces, blockTokens, blockWithdrawals: Statement
 
-    public init(store: Store, source: SourceDescription, chain: String = "ethereum") throws {
+    /// - Parameters:
+    ///   - deferDerivation: at each commit, list the touched blocks in `eth_pending` instead of deriving them;
+    ///     ``derivePending(chunkBlocks:)`` (on any writer) derives them later, once for all the files of a run.
+    ///   - deferIndexes: drop the transfers' address indexes for a bulk derivation and rebuild them at ``finish(error:)``.
+    public init(store: Store, source: SourceDescription, chain: String = "ethereum", deferDerivation: Bool = false,
+                deferIndexes: Bool = false) throws {
         self.store = store
         self.chain = chain
+        self.deferDerivation = deferDerivation
         let db = store.db
         addresses = try AddressInterner(store: store)
         assets = try AssetRegistry(store: store)
-        batch = try IngestBatch(store: store, source: source, group: .transfers, deferIndexes: false)
+        batch = try IngestBatch(store: store, source: source, group: .transfers, deferIndexes: deferIndexes)
+        insertPending = try db.prepare("INSERT INTO eth_pending(chain, block) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
+        deletePending = try db.prepare("DELETE FROM eth_pending WHERE chain = ?1 AND block = ?2")
         upsertBlock = try db.prepare("""
             INSERT INTO eth_blocks(chain, number, hash, time, miner, has_transactions) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
             ON CONFLICT(chain, number) DO UPDATE SET hash = coalesce(hash, excluded.hash), time = coalesce(time, excluded.time),
                 miner = coalesce(miner, excluded.miner), has_transactions = max(has_transactions, excluded.has_transactions)
             """)
         findBlock = try db.prepare("SELECT hash, time FROM eth_blocks WHERE chain = ?1 AND number = ?2")
+        // A row already at a position must be the same transaction (or log): a different hash there is a
+        // contradiction (a reorganised chain mixed with its predecessor), reported, never merged.
         upsertTx = try db.prepare("""
             INSERT INTO eth_transactions(chain, hash, block, tx_index, from_address, to_address, value, gas, gas_price)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-            ON CONFLICT(chain, hash) DO UPDATE SET block = excluded.block, tx_index = excluded.tx_index,
-                from_address = excluded.from_address, to_address = excluded.to_address, value = excluded.value,
-                gas = excluded.gas, gas_price = excluded.gas_price
+            ON CONFLICT(chain, block, tx_index) DO UPDATE SET from_address = excluded.from_address, to_address = excluded.to_address,
+                value = excluded.value, gas = excluded.gas, gas_price = excluded.gas_price
+            WHERE eth_transactions.hash = excluded.hash
             """)
         upsertReceipt = try db.prepare("""
             INSERT INTO eth_transactions(chain, hash, block, tx_index, from_address, has_receipt, status, gas_used,
                 effective_gas_price, contract_address) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9)
-            ON CONFLICT(chain, hash) DO UPDATE SET has_receipt = 1, status = excluded.status, gas_used = excluded.gas_used,
+            ON CONFLICT(chain, block, tx_index) DO UPDATE SET has_receipt = 1, status = excluded.status, gas_used = excluded.gas_used,
                 effective_gas_price = excluded.effective_gas_price, contract_address = excluded.contract_address,
-                block = coalesce(block, excluded.block), tx_index = coalesce(tx_index, excluded.tx_index),
                 from_address = coalesce(from_address, excluded.from_address)
+            WHERE eth_transactions.hash = excluded.hash
             """)
         insertTrace = try db.prepare("""
             INSERT INTO eth_traces(chain, block, tx_index, trace_address, trace_type, tx_hash, call_type, reward_type, from_address,
@@ -79,7 +90,7 @@ public final class EthWriter {
         upsertToken = try db.prepare("""
             INSERT INTO eth_token_transfers(chain, tx_hash, log_index, block, token, from_address, to_address, value, fungible)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-            ON CONFLICT DO UPDATE SET fungible = min(fungible, excluded.fungible)
+            ON CONFLICT DO UPDATE SET fungible = min(fungible, excluded.fungible) WHERE eth_token_transfers.tx_hash = excluded.tx_hash
             """)
         insertWithdrawal = try db.prepare("""
             INSERT INTO eth_withdrawals(chain, idx, block, validator, address, amount_gwei) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -87,7 +98,7 @@ public final class EthWriter {
             """)
         insertTransfer = try db.prepare("""
             INSERT INTO transfers(chain, asset_id, from_id, to_id, amount, time, tx, block, log_index, source_id, kind)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (chain, tx, log_index) DO NOTHING
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
             """)
         upsertTokenMetadata = try db.prepare("""
             INSERT INTO token_metadata(chain, address, symbol, name, decimals, total_supply, source_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -98,15 +109,15 @@ public final class EthWriter {
         deleteDerived = try db.prepare("DELETE FROM transfers WHERE chain = ?1 AND block = ?2 AND kind IS NOT NULL")
         blockTxs = try db.prepare("""
             SELECT hash, tx_index, from_address, to_address, value, gas, gas_price, has_receipt, status, gas_used,
-                effective_gas_price, contract_address FROM eth_transactions INDEXED BY eth_transactions_block WHERE chain = ?1 AND block = ?2
+                effective_gas_price, contract_address FROM eth_transactions WHERE chain = ?1 AND block = ?2
             """)
         blockTraces = try db.prepare("""
             SELECT tx_index, trace_address, trace_type, tx_hash, call_type, reward_type, from_address, to_address, value, status, seq
             FROM eth_traces WHERE chain = ?1 AND block = ?2
             """)
         blockTokens = try db.prepare("""
-            SELECT tx_hash, log_index, token, from_address, to_address, value FROM eth_token_transfers INDEXED BY eth_token_transfers_block
-            WHERE chain = ?1 AND block = ?2 AND fungible = 1 ORDER BY tx_hash, log_index
+            SELECT tx_hash, log_index, token, from_address, to_address, value FROM eth_token_transfers
+            WHERE chain = ?1 AND block = ?2 AND fungible = 1 ORDER BY log_index
             """)
         blockWithdrawals = try db.prepare("SELECT idx, address, amount_gwei FROM eth_withdrawals INDEXED BY eth_withdrawals_block WHERE chain = ?1 AND block = ?2 ORDER BY idx")
     }
@@ -141,23 +152,27 @@ public final class EthWriter {
         case .transaction:
             let block = try need("block_number")
             if let time = r.int("block_timestamp") { try noteBlock(block, hash: r.text("block_hash"), time: time, miner: nil, hasTransactions: false, record: r) }
+            guard let hash = r.text("hash") else { throw fail(r, "transaction without hash") }
+            let index = try need("transaction_index")
             let s = upsertTx
             s.rewind()
-            s.bind(1, chain); s.bind(2, r.text("hash") ?? ""); s.bind(3, block); s.bind(4, r.int("transaction_index"))
+            s.bind(1, chain); s.bind(2, hash); s.bind(3, block); s.bind(4, index)
             s.bind(5, r.text("from_address")); s.bind(6, r.text("to_address")); bindQuantity(s, 7, r.uint("value") ?? .zero)
             s.bind(8, r.int("gas")); bindQuantity(s, 9, r.uint("gas_price"))
-            guard r.text("hash") != nil else { throw fail(r, "transaction without hash") }
             try s.run()
+            try checkSamePosition(r, hash: hash, block: block, index: index, what: "transaction")
             touched.insert(block)
         case .receipt:
             let block = try need("block_number")
             guard let hash = r.text("transaction_hash") else { throw fail(r, "receipt without transaction_hash") }
+            let index = try need("transaction_index")
             let s = upsertReceipt
             s.rewind()
-            s.bind(1, chain); s.bind(2, hash); s.bind(3, block); s.bind(4, r.int("transaction_index")); s.bind(5, r.text("from_address"))
+            s.bind(1, chain); s.bind(2, hash); s.bind(3, block); s.bind(4, index); s.bind(5, r.text("from_address"))
             s.bind(6, r.int("status")); s.bind(7, r.int("gas_used")); bindQuantity(s, 8, r.uint("effective_gas_price"))
             s.bind(9, r.text("contract_address"))
             try s.run()
+            try checkSamePosition(r, hash: hash, block: block, index: index, what: "transaction")
             touched.insert(block)
         case .log:
             guard let (t, fungible) = EthRecord.tokenTransfer(fromLog: r) else { return }
@@ -238,15 +253,62 @@ public final class EthWriter {
         s.bind(1, chain); s.bind(2, tx); s.bind(3, index); s.bind(4, block); s.bind(5, token); s.bind(6, from); s.bind(7, to)
         bindQuantity(s, 8, value); s.bind(9, fungible ? 1 : 0)
         try s.run()
+        try checkSamePosition(t, hash: tx, block: block, index: index, what: "log")
         touched.insert(block)
+    }
+
+    /// After an upsert keyed by position: no row changed means the position holds another transaction's row.
+    private func checkSamePosition(_ r: EthRecord, hash: String, block: Int64, index: Int64, what: String) throws {
+        guard db.changes == 0 else { return }
+        throw fail(r, "block \(block) \(what) \(index) belongs to another transaction than \(hash) in the store (a reorganised chain?)")
     }
 
     /// Derives the transfers of every block touched since the last commit, then commits.
     public func commit() throws {
         guard batch.isOpen else { return }
-        for block in touched.sorted() { try derive(block: block) }
+        for block in touched.sorted() {
+            if deferDerivation {
+                insertPending.rewind()
+                insertPending.bind(1, chain); insertPending.bind(2, block)
+                try insertPending.run()
+            } else {
+                try derive(block: block)
+                deletePending.rewind()
+                deletePending.bind(1, chain); deletePending.bind(2, block)
+                try deletePending.run()
+            }
+        }
         touched.removeAll()
         try batch.commit(counts: ["transfers_added": derived])
+    }
+
+    /// Blocks of `chain` whose records are stored but whose transfers are not derived yet.
+    public static func pendingBlocks(store: Store, chain: String? = nil) throws -> Int64 {
+        if let chain { return try store.db.scalarInt("SELECT count(*) FROM eth_pending WHERE chain = ?1", [.text(chain)]) ?? 0 }
+        return try store.db.scalarInt("SELECT count(*) FROM eth_pending") ?? 0
+    }
+
+    /// Derives the transfers of every pending block of the chain, in block order, `chunkBlocks` blocks per
+    /// committed transaction (each removing its blocks from `eth_pending`). Returns the blocks derived.
+    @discardableResult
+    public func derivePending(chunkBlocks: Int = 2000, progress: ((Int) -> Void)? = nil) throws -> Int {
+        let next = try db.prepare("SELECT block FROM eth_pending WHERE chain = ?1 AND block > ?2 ORDER BY block LIMIT ?3")
+        var after = Int64.min, done = 0
+        while true {
+            let blocks = try next.rows([.text(chain), .int(after), .int(Int64(chunkBlocks))]) { $0.int(0) }
+            guard let last = blocks.last else { return done }
+            try batch.beginIfNeeded()
+            for block in blocks {
+                try derive(block: block)
+                deletePending.rewind()
+                deletePending.bind(1, chain); deletePending.bind(2, block)
+                try deletePending.run()
+            }
+            try batch.commit(counts: ["transfers_added": derived])
+            done += blocks.count
+            after = last
+            progress?(done)
+        }
     }
 
     /// Records, inside the open batch, that a live ingest has stored every block of `chain` up to `block`, so the

@@ -4,7 +4,7 @@ import Foundation
 /// FlowTrace's embedded store: one SQLite file holding blocks, transactions, outputs, inputs, interned
 /// addresses and the ingest log. The schema is documented in `docs/SCHEMA.md`.
 public final class Store {
-    public static let schemaVersion = 4
+    public static let schemaVersion = 5
     public let db: Database
     /// Resolution state the last Bitcoin writer on this connection left for the next one.
     var bitcoinResolution: BitcoinResolutionState?
@@ -38,47 +38,35 @@ public final class Store {
         }
     }
 
+    /// Schema upgrades, each from the version before it, applied in one transaction each: a new store runs them
+    /// all after the version-1 schema, so new and upgraded stores end with the same tables.
+    static let upgrades: [(version: Int, sql: String)] = [
+        (2, "ALTER TABLE sources ADD COLUMN transfers_added INTEGER NOT NULL DEFAULT 0;\n" + accountSchemaSQL),
+        (3, ethereumSchemaSQL),
+        (4, tokenSchemaSQL),
+        (5, positionKeysSQL),
+    ]
+
     private func migrate() throws {
         let hasMeta = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'") ?? 0
-        if hasMeta > 0 {
-            let v = try db.scalarInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='schema_version'") ?? 0
-            if v == 1 {
-                // Version 2 adds the account-model tables.
-                try db.transaction {
-                    try db.execute("ALTER TABLE sources ADD COLUMN transfers_added INTEGER NOT NULL DEFAULT 0;")
-                    try db.execute(Store.accountSchemaSQL)
-                    try db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-                }
+        if hasMeta == 0 {
+            let tables = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type='table'") ?? 0
+            guard tables == 0 else {
+                throw StoreError(resultCode: 26, message: "database has tables but is not a FlowTrace store", path: path)
             }
-            if v <= 2 {
-                // Version 3 adds Ethereum's source tables and the kind of derived transfers.
-                try db.transaction {
-                    try db.execute(Store.ethereumSchemaSQL)
-                    try db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-                }
+            try db.transaction {
+                try db.execute(Store.schemaSQL)
+                try db.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '1'), ('generation', '0')")
             }
-            if v <= 3 {
-                // Version 4 adds token metadata.
-                try db.transaction {
-                    try db.execute(Store.tokenSchemaSQL)
-                    try db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
-                }
+        }
+        let v = try db.scalarInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key='schema_version'") ?? 0
+        for step in Store.upgrades where Int64(step.version) > v {
+            try db.transaction {
+                try db.execute(step.sql)
+                try db.execute("UPDATE meta SET value = '\(step.version)' WHERE key = 'schema_version'")
             }
-            try checkVersion()
-            return
         }
-        let tables = try db.scalarInt("SELECT count(*) FROM sqlite_master WHERE type='table'") ?? 0
-        guard tables == 0 else {
-            throw StoreError(resultCode: 26, message: "database has tables but is not a FlowTrace store", path: path)
-        }
-        try db.transaction {
-            try db.execute(Store.schemaSQL)
-            try db.execute("ALTER TABLE sources ADD COLUMN transfers_added INTEGER NOT NULL DEFAULT 0;")
-            try db.execute(Store.accountSchemaSQL)
-            try db.execute(Store.ethereumSchemaSQL)
-            try db.execute(Store.tokenSchemaSQL)
-            try db.execute("INSERT INTO meta(key, value) VALUES ('schema_version', '\(Store.schemaVersion)'), ('generation', '0')")
-        }
+        try checkVersion()
     }
 
     /// The store generation: bumped by every committed change, so derived files can tell they are stale.
@@ -170,9 +158,6 @@ public final class Store {
     );
     """
 
-    /// Ethereum's source records (schema version 3), from which `transfers` rows are derived per block (see
-    /// `EthWriter`): derived rows carry their `kind` (native, fee, internal, token, reward, withdrawal); rows
-    /// from generic CSV leave it null. Quantities beyond 64 bits are exact decimal TEXT.
     /// Token metadata from token lists and ethereum-etl `tokens` exports: one row per token contract, the
     /// latest source's non-empty values winning, that source recorded.
     static let tokenSchemaSQL = """
@@ -183,6 +168,48 @@ public final class Store {
     ) WITHOUT ROWID;
     """
 
+    /// Version 5: Ethereum transactions and token transfers keyed by their position (block, index) — the order
+    /// exports and nodes deliver them in, so bulk loads append — and `transfers` unique on (chain, tx, log_index)
+    /// only for generic rows: derived rows are rewritten per block and need no such check. Blocks whose records
+    /// changed but whose transfers are not derived yet are listed in `eth_pending`.
+    static let positionKeysSQL = """
+    CREATE TABLE transfers_v5(
+        id INTEGER PRIMARY KEY, chain TEXT NOT NULL, asset_id INTEGER NOT NULL, from_id INTEGER NOT NULL, to_id INTEGER NOT NULL,
+        amount NOT NULL, time INTEGER NOT NULL, tx TEXT NOT NULL, block INTEGER, log_index INTEGER NOT NULL, source_id INTEGER,
+        kind TEXT
+    );
+    INSERT INTO transfers_v5 SELECT id, chain, asset_id, from_id, to_id, amount, time, tx, block, log_index, source_id, kind FROM transfers;
+    DROP TABLE transfers;
+    ALTER TABLE transfers_v5 RENAME TO transfers;
+    CREATE UNIQUE INDEX transfers_generic ON transfers(chain, tx, log_index) WHERE kind IS NULL;
+    CREATE INDEX transfers_derived ON transfers(chain, block) WHERE kind IS NOT NULL;
+    CREATE INDEX transfers_from ON transfers(from_id, time);
+    CREATE INDEX transfers_to ON transfers(to_id, time);
+    CREATE TABLE eth_transactions_v5(
+        chain TEXT NOT NULL, block INTEGER NOT NULL, tx_index INTEGER NOT NULL, hash TEXT NOT NULL, from_address TEXT,
+        to_address TEXT, value, gas INTEGER, gas_price, has_receipt INTEGER NOT NULL DEFAULT 0, status INTEGER, gas_used INTEGER,
+        effective_gas_price, contract_address TEXT,
+        PRIMARY KEY (chain, block, tx_index)
+    ) WITHOUT ROWID;
+    INSERT INTO eth_transactions_v5 SELECT chain, block, tx_index, hash, from_address, to_address, value, gas, gas_price, has_receipt,
+        status, gas_used, effective_gas_price, contract_address FROM eth_transactions WHERE block IS NOT NULL AND tx_index IS NOT NULL;
+    DROP TABLE eth_transactions;
+    ALTER TABLE eth_transactions_v5 RENAME TO eth_transactions;
+    CREATE TABLE eth_token_transfers_v5(
+        chain TEXT NOT NULL, block INTEGER NOT NULL, log_index INTEGER NOT NULL, tx_hash TEXT NOT NULL, token TEXT NOT NULL,
+        from_address TEXT NOT NULL, to_address TEXT NOT NULL, value NOT NULL, fungible INTEGER NOT NULL,
+        PRIMARY KEY (chain, block, log_index)
+    ) WITHOUT ROWID;
+    INSERT INTO eth_token_transfers_v5 SELECT chain, block, log_index, tx_hash, token, from_address, to_address, value, fungible
+        FROM eth_token_transfers;
+    DROP TABLE eth_token_transfers;
+    ALTER TABLE eth_token_transfers_v5 RENAME TO eth_token_transfers;
+    CREATE TABLE eth_pending(chain TEXT NOT NULL, block INTEGER NOT NULL, PRIMARY KEY (chain, block)) WITHOUT ROWID;
+    """
+
+    /// Ethereum's source records (schema version 3), from which `transfers` rows are derived per block (see
+    /// `EthWriter`): derived rows carry their `kind` (native, fee, internal, token, reward, withdrawal); rows
+    /// from generic CSV leave it null. Quantities beyond 64 bits are exact decimal TEXT.
     static let ethereumSchemaSQL = """
     ALTER TABLE transfers ADD COLUMN kind TEXT;
     CREATE INDEX IF NOT EXISTS transfers_derived ON transfers(chain, block) WHERE kind IS NOT NULL;

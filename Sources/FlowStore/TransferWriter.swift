@@ -26,7 +26,7 @@ public final class TransferWriter {
         let db = store.db
         insertTransfer = try db.prepare("""
             INSERT INTO transfers(chain, asset_id, from_id, to_id, amount, time, tx, block, log_index, source_id)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (chain, tx, log_index) DO NOTHING
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (chain, tx, log_index) WHERE kind IS NULL DO NOTHING
             """)
         addresses = try AddressInterner(store: store)
         assets = try AssetRegistry(store: store)

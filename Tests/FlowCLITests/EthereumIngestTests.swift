@@ -254,4 +254,107 @@ struct EthereumIngestTests {
             }
         }
     }
+
+    /// Records stored by an ingest stopped before it derived their transfers are listed as pending: trace, path,
+    /// compile and address refuse the store until any Ethereum ingest (even one without files) derives them.
+    @Test func pendingDerivationIsRefusedUntilDerived() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("p.sqlite").path, reference = dir.appendingPathComponent("r.sqlite").path
+            let files = ["blocks", "transactions", "logs"].map { "\(Self.stream)/expected_\($0).json" }
+            #expect(runCLI(["ingest", "eth-etl"] + files + ["--db", reference]).exitCode == 0)
+            // What a run killed between storing and deriving leaves: records committed, blocks pending.
+            do {
+                let store = try Store(path: db)
+                let writer = try EthWriter(store: store, source: SourceDescription(path: "killed", sha256: nil, format: "eth-etl",
+                                                                                 chain: .named("ethereum"), bytes: nil), deferDerivation: true)
+                for f in files { try EthETLReader.read(path: f) { try writer.add([$0]) } }
+                try writer.commit()
+                #expect(try EthWriter.pendingBlocks(store: store) == 2)
+                #expect(try store.db.scalarInt("SELECT count(*) FROM transfers") == 0)
+            }
+            let router = "0x6b75d8af000000e20b7a7ddf000ba900b4009a80"
+            for args in [["trace", "--db", db, "--from", router], ["compile", "--db", db], ["address", router, "--db", db]] {
+                let refused = runCLI(args)
+                #expect(refused.exitCode == 65, "\(args[0]): \(refused.stderr)")
+                #expect(refused.stderr.contains("2 Ethereum blocks") && refused.stderr.contains("ingest eth-etl --db"), "\(refused.stderr)")
+            }
+            let derive = runCLI(["ingest", "eth-etl", "--db", db])
+            #expect(derive.exitCode == 0, "\(derive.stderr)")
+            #expect(try EthWriter.pendingBlocks(store: Store(path: db, readOnly: true)) == 0)
+            #expect(try Self.transfers(db) == Self.transfers(reference))
+            let traced = runCLI(["trace", "--db", db, "--from", router, "--asset", "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2", "--json"])
+            #expect(traced.exitCode == 0, "\(traced.stderr)")
+        }
+    }
+
+    /// A failing file stops the run, but the files committed before it still get their transfers.
+    @Test func filesBeforeABadOneAreDerived() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("b.sqlite").path
+            let bad = dir.appendingPathComponent("bad.json")
+            try #"{"type": "transaction", "hash": "0x01"}"#.write(to: bad, atomically: true, encoding: .utf8)
+            let files = ["blocks", "transactions"].map { "\(Self.stream)/expected_\($0).json" }
+            let run = runCLI(["ingest", "eth-etl"] + files + [bad.path, "--db", db])
+            #expect(run.exitCode == 65, "\(run.stderr)")
+            #expect(run.stderr.contains("bad.json"))
+            #expect(try EthWriter.pendingBlocks(store: Store(path: db, readOnly: true)) == 0)
+            #expect(try Self.count(db, "SELECT count(*) FROM transfers WHERE kind = 'native'") == Int64(try Self.expectedCounts().native))
+        }
+    }
+
+    /// Another transaction at a stored transaction's position (block, index) is a contradiction, reported.
+    @Test func aDifferentTransactionAtAStoredPositionIsRefused() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("c.sqlite").path
+            let csv = dir.appendingPathComponent("tx.csv")
+            let header = "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price\n"
+            let a = "0x" + String(repeating: "a", count: 64), b = "0x" + String(repeating: "b", count: 64)
+            let from = "0x" + String(repeating: "1", count: 40), to = "0x" + String(repeating: "2", count: 40)
+            try (header + "\(a),0,,100,0,\(from),\(to),5,21000,1\n").write(to: csv, atomically: true, encoding: .utf8)
+            #expect(runCLI(["ingest", "eth-etl", csv.path, "--db", db]).exitCode == 0)
+            let other = dir.appendingPathComponent("other.csv")
+            try (header + "\(b),0,,100,0,\(from),\(to),5,21000,1\n").write(to: other, atomically: true, encoding: .utf8)
+            let run = runCLI(["ingest", "eth-etl", other.path, "--db", db])
+            #expect(run.exitCode == 65, "\(run.stderr)")
+            #expect(run.stderr.contains("other.csv") && run.stderr.contains("block 100 transaction 0 belongs to another transaction"), "\(run.stderr)")
+            #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions WHERE hash = '\(a)'") == 1)
+        }
+    }
+
+    /// A version-4 store (Ethereum rows keyed by hash, transfers unique on (chain, tx, log_index)) upgrades to
+    /// version 5 with every row kept.
+    @Test func aVersion4StoreUpgradesKeepingItsRows() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("v4.sqlite").path
+            let files = ["blocks", "transactions", "logs"].map { "\(Self.stream)/expected_\($0).json" }
+            #expect(runCLI(["ingest", "eth-etl"] + files + ["--db", db]).exitCode == 0)
+            let before = try EthNodeTests.dump(db)
+            let raw = try Database(path: db)
+            try raw.execute("""
+                CREATE TABLE t4(id INTEGER PRIMARY KEY, chain TEXT NOT NULL, asset_id INTEGER NOT NULL, from_id INTEGER NOT NULL,
+                    to_id INTEGER NOT NULL, amount NOT NULL, time INTEGER NOT NULL, tx TEXT NOT NULL, block INTEGER,
+                    log_index INTEGER NOT NULL, source_id INTEGER, kind TEXT, UNIQUE (chain, tx, log_index));
+                INSERT INTO t4 SELECT * FROM transfers; DROP TABLE transfers; ALTER TABLE t4 RENAME TO transfers;
+                CREATE INDEX transfers_derived ON transfers(chain, block) WHERE kind IS NOT NULL;
+                CREATE TABLE x4(chain TEXT NOT NULL, hash TEXT NOT NULL, block INTEGER, tx_index INTEGER, from_address TEXT,
+                    to_address TEXT, value, gas INTEGER, gas_price, has_receipt INTEGER NOT NULL DEFAULT 0, status INTEGER,
+                    gas_used INTEGER, effective_gas_price, contract_address TEXT, PRIMARY KEY (chain, hash)) WITHOUT ROWID;
+                INSERT INTO x4 SELECT chain, hash, block, tx_index, from_address, to_address, value, gas, gas_price, has_receipt, status,
+                    gas_used, effective_gas_price, contract_address FROM eth_transactions;
+                DROP TABLE eth_transactions; ALTER TABLE x4 RENAME TO eth_transactions;
+                CREATE TABLE k4(chain TEXT NOT NULL, tx_hash TEXT NOT NULL, log_index INTEGER NOT NULL, block INTEGER NOT NULL,
+                    token TEXT NOT NULL, from_address TEXT NOT NULL, to_address TEXT NOT NULL, value NOT NULL, fungible INTEGER NOT NULL,
+                    PRIMARY KEY (chain, tx_hash, log_index)) WITHOUT ROWID;
+                INSERT INTO k4 SELECT chain, tx_hash, log_index, block, token, from_address, to_address, value, fungible FROM eth_token_transfers;
+                DROP TABLE eth_token_transfers; ALTER TABLE k4 RENAME TO eth_token_transfers;
+                DROP TABLE eth_pending;
+                UPDATE meta SET value = '4' WHERE key = 'schema_version';
+                """)
+            #expect(runCLI(["stats", "--db", db]).exitCode == 74)
+            #expect(runCLI(["ingest", "eth-etl", "--db", db]).exitCode == 0)
+            #expect(try Store(path: db, readOnly: true).db.scalarInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") == 5)
+            #expect(try EthNodeTests.dump(db) == before)
+            #expect(before.filter { $0.hasPrefix("transfer:") }.count > 700)
+        }
+    }
 }

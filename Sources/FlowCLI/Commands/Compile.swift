@@ -20,6 +20,7 @@ struct Compile: ParsableCommand {
     func run() throws {
         try withExitCodes {
             let store = try openStoreForReading(db)
+            try requireDerivedTransfers(store, db: db)
             let path = out ?? GraphSnapshot.defaultPath(forStore: db)
             let started = Date()
             let summary: GraphSnapshot.BuildSummary

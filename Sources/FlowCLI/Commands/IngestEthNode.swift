@@ -54,7 +54,7 @@ struct IngestEthNode: ParsableCommand {
             let client = try JSONRPCClient(url: url)
             client.version = "2.0"
             client.retries = rpcRetries
-            var run = try EthIngestRun(options: options, format: "eth-node", chain: chain)
+            var run = try EthIngestRun(options: options, format: "eth-node", chain: chain, deferDerivation: false)
             defer { run.summary() }
             let node = client.displayURL
 
@@ -81,7 +81,7 @@ struct IngestEthNode: ParsableCommand {
             var fetcher = Fetcher(client: client, node: node, receipts: receipts, traces: traces, transactions: transactions,
                                   note: run.progress.note)
             let progress = run.progress, showProgress = !options.noProgress
-            try run.ingest(source) { writer in
+            try run.run { run in try run.ingest(source) { writer in
                 var start = first
                 while start <= last {
                     let end = min(start + Int64(batch) - 1, last)
@@ -92,7 +92,7 @@ struct IngestEthNode: ParsableCommand {
                     if showProgress { progress.update("\(node): block \(end) of \(last)") }
                     start = end + 1
                 }
-            }
+            } }
         }
     }
 

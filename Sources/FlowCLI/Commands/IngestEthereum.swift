@@ -4,20 +4,26 @@ import FlowIngest
 import FlowStore
 import Foundation
 
-/// Shared driver of the Ethereum ingest formats: per file, skip it when already ingested, log it, store its
-/// records and derive transfers; a bad file stores nothing (its open batch is rolled back).
+/// Shared driver of the Ethereum ingest formats: per file, skip it when already ingested, log it and store its
+/// records (a bad file stores nothing: its open batch is rolled back); then derive the transfers of every block
+/// the run touched, once, however many files (blocks, transactions, receipts, logs…) touched it.
+///
+/// Derivation is deferred through `eth_pending`: a run killed before it derives leaves its blocks listed there,
+/// and the next Ethereum ingest of the chain (even one given no files) derives them.
 struct EthIngestRun {
     let options: IngestOptions
     let format: String
     let chain: String
     let store: Store
     let progress: ProgressReporter
+    /// Live ingests derive per committed batch; file ingests once at the end.
+    let deferDerivation: Bool
     var records = 0, derived = 0, addresses = 0
     var unknownStatus: [Int64: Int] = [:]
     var awaiting: Set<Int64> = []
 
-    init(options: IngestOptions, format: String, chain: String) throws {
-        self.options = options; self.format = format; self.chain = chain
+    init(options: IngestOptions, format: String, chain: String, deferDerivation: Bool = true) throws {
+        self.options = options; self.format = format; self.chain = chain; self.deferDerivation = deferDerivation
         progress = ProgressReporter(quiet: options.quiet)
         do { store = try Store(path: options.db) } catch let e as StoreError {
             throw CLIFailure(message: "cannot open the store: \(e)", exitCode: e.isBusy ? ExitStatus.busy : ExitStatus.cannotCreate)
@@ -34,7 +40,7 @@ struct EthIngestRun {
 
     /// Ingests from one logged source (a file, or a node's block range).
     mutating func ingest(_ source: SourceDescription, _ body: (EthWriter) throws -> Void) throws {
-        let writer = try EthWriter(store: store, source: source, chain: chain)
+        let writer = try EthWriter(store: store, source: source, chain: chain, deferDerivation: deferDerivation)
         do {
             try body(writer)
             try writer.finish()
@@ -42,9 +48,44 @@ struct EthIngestRun {
             try? writer.finish(error: "\(error)")
             throw error
         }
-        records += writer.records; derived += writer.derived; addresses += writer.newAddresses; unknownStatus.merge(writer.unknownStatusByBlock) { _, later in later }
+        absorb(writer)
+    }
+
+    private mutating func absorb(_ writer: EthWriter) {
+        records += writer.records; derived += writer.derived; addresses += writer.newAddresses
+        unknownStatus.merge(writer.unknownStatusByBlock) { _, later in later }
         awaiting.formUnion(writer.awaitingTime)
+    }
+
+    /// Runs `body` (the files), then derives every pending block of the chain — also after a failed file, so the
+    /// files committed before it are complete.
+    mutating func run(_ body: (inout EthIngestRun) throws -> Void) throws {
+        var failure: Error?
+        do { try body(&self) } catch { failure = error }
+        do { try derivePending() } catch { if failure == nil { failure = error } }
         awaiting.subtract(try store.ethBlocksWithTime(chain: chain, among: awaiting))
+        if let failure { throw failure }
+    }
+
+    /// Derives the transfers of the chain's pending blocks, logged as a source of their own.
+    mutating func derivePending() throws {
+        let pending = try EthWriter.pendingBlocks(store: store, chain: chain)
+        guard pending > 0 else { return }
+        let stored = try store.db.scalarInt("SELECT count(*) FROM transfers") ?? 0
+        // A derivation that adds much to the table is faster with the address indexes rebuilt once at the end.
+        let bulk = stored < 200_000 || pending * 100 > stored / 4
+        let source = SourceDescription(path: "transfers of \(pending) \(chain) blocks", sha256: nil, format: "eth-derive",
+                                       chain: .named(chain), bytes: nil)
+        let writer = try EthWriter(store: store, source: source, chain: chain, deferIndexes: bulk)
+        let progress = self.progress, quiet = options.noProgress
+        do {
+            try writer.derivePending { done in if !quiet { progress.update("deriving transfers: block \(done) of \(pending)") } }
+            try writer.finish()
+        } catch {
+            try? writer.finish(error: "\(error)")
+            throw error
+        }
+        absorb(writer)
     }
 
     func summary() {
@@ -74,13 +115,14 @@ struct IngestEthRPCJSON: ParsableCommand {
     @OptionGroup var options: IngestOptions
     @Option(help: "Chain name.") var chain = "ethereum"
     @Option(help: "Block number of geth trace replies (when the file name does not say).") var gethBlock: Int64?
-    @Argument(help: "Reply files.") var files: [String]
+    @Argument(help: "Reply files (none: only derive the transfers of blocks an interrupted ingest left pending).")
+    var files: [String] = []
 
     func run() throws {
         try withExitCodes {
             var run = try EthIngestRun(options: options, format: "eth-rpc-json", chain: chain)
             defer { run.summary() }
-            for path in files {
+            try run.run { run in for path in files {
                 try run.file(path) { writer in
                     let bytes: [UInt8]
                     do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
@@ -93,7 +135,7 @@ struct IngestEthRPCJSON: ParsableCommand {
                     // The whole file decodes before anything is stored: a bad reply stores nothing.
                     try writer.add(try decoder.decode(json))
                 }
-            }
+            } }
         }
     }
 }
@@ -111,14 +153,15 @@ struct IngestEthETL: ParsableCommand {
 
     @OptionGroup var options: IngestOptions
     @Option(help: "Chain name.") var chain = "ethereum"
-    @Argument(help: "Export files.") var files: [String]
+    @Argument(help: "Export files (none: only derive the transfers of blocks an interrupted ingest left pending).")
+    var files: [String] = []
 
     func run() throws {
         try withExitCodes {
             var run = try EthIngestRun(options: options, format: "eth-etl", chain: chain)
             defer { run.summary() }
             let chunk = max(1, options.batchRows)
-            for path in files {
+            try run.run { run in for path in files {
                 try run.file(path) { writer in
                     var pending: [EthRecord] = []
                     try EthETLReader.read(path: path) { r in
@@ -131,7 +174,7 @@ struct IngestEthETL: ParsableCommand {
                     }
                     try writer.add(pending)
                 }
-            }
+            } }
         }
     }
 }
@@ -162,7 +205,7 @@ struct IngestTokenList: ParsableCommand {
             var run = try EthIngestRun(options: options, format: "token-list", chain: chain)
             defer { run.summary() }
             let note = run.progress.note
-            for path in files {
+            try run.run { run in for path in files {
                 try run.file(path) { writer in
                     let json: JSONValue
                     do { json = try JSONFile.read(path: path) } catch let e as IngestError { throw e.at(path: path) }
@@ -170,7 +213,7 @@ struct IngestTokenList: ParsableCommand {
                     if others > 0 { note("\(path): \(others) entries for other chains skipped") }
                     try writer.add(records)
                 }
-            }
+            } }
         }
     }
 }

@@ -43,6 +43,7 @@ struct PathCommand: ParsableCommand {
     func run() throws {
         try withExitCodes {
             let store = try openStoreForReading(db)
+            try requireDerivedTransfers(store, db: db)
             let graphs = try compiledGraphs(store: store, db: db, path: graph, allowCompile: !noCompile)
             let g = graphs.account
             func node(_ text: String) throws -> Int {

@@ -12,6 +12,17 @@ func openStoreForReading(_ path: String) throws -> Store {
     return try Store(path: path, readOnly: true)
 }
 
+/// Refuses a store whose Ethereum transfers are incomplete: an ingest stored records and was stopped before it
+/// derived their transfers. Tracing it would silently miss value.
+func requireDerivedTransfers(_ store: Store, db: String) throws {
+    let pending = try EthWriter.pendingBlocks(store: store)
+    guard pending == 0 else {
+        throw CLIFailure(message: "\(db): \(pending) Ethereum blocks have stored records whose transfers are not derived yet (an ingest "
+                         + "was stopped before it finished); run `flowtrace ingest eth-etl --db \(db)` (no files needed) to derive them",
+                         exitCode: ExitStatus.dataError)
+    }
+}
+
 /// `flowtrace stats --db PATH`
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show what the store holds.")
@@ -98,7 +109,9 @@ struct AddressCommand: ParsableCommand {
                 }
                 key = normalized
             }
-            guard let h = try openStoreForReading(db).addressHistory(key, limit: limit) else {
+            let store = try openStoreForReading(db)
+            try requireDerivedTransfers(store, db: db)
+            guard let h = try store.addressHistory(key, limit: limit) else {
                 throw CLIFailure(message: "address \(address) is not in the store", exitCode: 1)
             }
             if output.isJSON { Console.current.out(try jsonText(h)); return }

@@ -153,6 +153,7 @@ struct TraceRunner {
 
     func run() throws -> TraceReport {
         let store = try openStoreForReading(options.db)
+        try requireDerivedTransfers(store, db: options.db)
         let graphs = try compiledGraphs(store: store, db: options.db, path: options.graph, allowCompile: !options.noCompile)
         let limits = options.limits
         let resolved = try resolve(store: store, graphs: graphs)
