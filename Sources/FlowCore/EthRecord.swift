@@ -8,6 +8,11 @@ import FlowCore
 public struct EthRecord: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case block, transaction, receipt, log, tokenTransfer = "token_transfer", trace, withdrawal, token
+        /// A value movement as a block explorer lists it for an address (Etherscan and its clones): `movement`
+        /// `native` (a transaction's value and fee, when its position in the block is not known), `internal`,
+        /// `token` or `nft`; `precision` `exact` (API) or `display` (web CSV exports). Used for a transaction only
+        /// while the store has no node or ETL data of the same kind for it.
+        case explorerTransfer = "explorer_transfer"
     }
 
     public enum Value: Sendable, Equatable {
@@ -94,6 +99,8 @@ public struct EthRecord: Sendable, Equatable {
                  "trace_id"],
         .withdrawal: ["block_number", "index", "validator_index", "address", "amount"],
         .token: ["address", "symbol", "name", "decimals", "total_supply"],
+        .explorerTransfer: ["block_number", "block_timestamp", "transaction_hash", "movement", "token_address", "from_address",
+                            "to_address", "value", "value_display", "fee", "status", "precision"],
     ]
 }
 

@@ -40,7 +40,7 @@ public final class EthWriter {
     private var timed: [Int64: String] = [:]
     private let assets: AssetRegistry
     private let upsertBlock, findBlock, upsertTx, upsertReceipt, insertTrace, upsertToken, insertWithdrawal, insertTransfer: Statement
-    private let upsertTokenMetadata, insertPending, deletePending: Statement
+    private let upsertTokenMetadata, insertPending, deletePending, upsertExplorer, blockExplorer, findDecimals: Statement
     public let deferDerivation: Bool
     private let deleteDerived, blockTxs, blockTraces, blockTokens, blockWithdrawals: Statement
 
@@ -106,6 +106,20 @@ public final class EthWriter {
                 decimals = coalesce(excluded.decimals, decimals), total_supply = coalesce(excluded.total_supply, total_supply),
                 source_id = excluded.source_id
             """)
+        upsertExplorer = try db.prepare("""
+            INSERT INTO eth_explorer_transfers(chain, block, tx_hash, movement, key, token, from_address, to_address, value, fee, status,
+                precision) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            ON CONFLICT DO UPDATE SET precision = CASE WHEN excluded.precision = 'exact' THEN 'exact' ELSE precision END,
+                fee = coalesce(fee, excluded.fee), status = CASE WHEN excluded.precision = 'exact' THEN excluded.status ELSE status END
+            """)
+        blockExplorer = try db.prepare("""
+            SELECT tx_hash, movement, token, from_address, to_address, value, fee, status FROM eth_explorer_transfers
+            WHERE chain = ?1 AND block = ?2 ORDER BY tx_hash, movement, key
+            """)
+        findDecimals = try db.prepare("""
+            SELECT coalesce((SELECT decimals FROM assets WHERE chain = ?1 AND symbol = ?2),
+                            (SELECT decimals FROM token_metadata WHERE chain = ?1 AND address = ?2))
+            """)
         deleteDerived = try db.prepare("DELETE FROM transfers WHERE chain = ?1 AND block = ?2 AND kind IS NOT NULL")
         blockTxs = try db.prepare("""
             SELECT hash, tx_index, from_address, to_address, value, gas, gas_price, has_receipt, status, gas_used,
@@ -116,8 +130,8 @@ public final class EthWriter {
             FROM eth_traces WHERE chain = ?1 AND block = ?2
             """)
         blockTokens = try db.prepare("""
-            SELECT tx_hash, log_index, token, from_address, to_address, value FROM eth_token_transfers
-            WHERE chain = ?1 AND block = ?2 AND fungible = 1 ORDER BY log_index
+            SELECT tx_hash, log_index, token, from_address, to_address, value, fungible FROM eth_token_transfers
+            WHERE chain = ?1 AND block = ?2 ORDER BY log_index
             """)
         blockWithdrawals = try db.prepare("SELECT idx, address, amount_gwei FROM eth_withdrawals INDEXED BY eth_withdrawals_block WHERE chain = ?1 AND block = ?2 ORDER BY idx")
     }
@@ -205,6 +219,8 @@ public final class EthWriter {
             s.bind(5, address); s.bind(6, try need("amount"))
             try s.run()
             touched.insert(block)
+        case .explorerTransfer:
+            try addExplorer(r)
         case .token:
             guard let token = r.text("address") else { throw fail(r, "token without address") }
             func nonEmpty(_ name: String) -> String? { r.text(name).flatMap { $0.isEmpty ? nil : $0 } }
@@ -254,6 +270,55 @@ public final class EthWriter {
         bindQuantity(s, 8, value); s.bind(9, fungible ? 1 : 0)
         try s.run()
         try checkSamePosition(t, hash: tx, block: block, index: index, what: "log")
+        touched.insert(block)
+    }
+
+    /// Stores an explorer-listed movement. A display-precision amount (web CSV export: decimal ETH or token
+    /// units) is converted to base units exactly with the asset's decimals, or refused when they are unknown or
+    /// the text has more fraction digits than the asset.
+    private func addExplorer(_ r: EthRecord) throws {
+        let block = try { () throws -> Int64 in
+            guard let b = r.int("block_number") else { throw fail(r, "explorer row without block number") }
+            return b
+        }()
+        guard let tx = r.text("transaction_hash"), let movement = r.text("movement"), let from = r.text("from_address"),
+              let to = r.text("to_address") else { throw fail(r, "explorer row lacks a transaction hash, sender or recipient") }
+        let token = r.text("token_address")
+        func baseUnits(_ exactField: String, _ displayField: String, decimals: () throws -> Int) throws -> UInt256? {
+            if let v = r.uint(exactField) { return v }
+            guard let text = r.text(displayField) else { return nil }
+            let d = try decimals()
+            switch Amount.parse(decimal: Substring(text), decimals: d) {
+            case .success(let a) where a.baseUnits >= 0:
+                return UInt256(exactly: a.baseUnits)!
+            default:
+                throw fail(r, "'\(text)' is not an amount of at most \(d) decimals (display precision cannot be made exact)")
+            }
+        }
+        let value = try baseUnits("value", "value_display") {
+            guard movement == "token", let token else { return 18 }
+            findDecimals.rewind()
+            findDecimals.bind(1, chain); findDecimals.bind(2, token)
+            let d = try findDecimals.step() ? findDecimals.optionalInt(0) : nil
+            findDecimals.rewind()
+            guard let d else {
+                throw fail(r, "the decimals of token \(token) are unknown, so its displayed amounts cannot be made exact: "
+                           + "ingest a token list, an ethereum-etl tokens export or an Etherscan tokentx reply first")
+            }
+            return Int(d)
+        } ?? .zero
+        if movement == "token" && value.int128 == nil {
+            throw fail(r, "a transfer of \(value) units of token \(token ?? "?") is beyond the 2^127 the store and tracer hold; refusing to truncate it")
+        }
+        let fee = try baseUnits("fee", "fee_display") { 18 }
+        if let time = r.int("block_timestamp") { try noteBlock(block, hash: nil, time: time, miner: nil, hasTransactions: false, record: r) }
+        let key = "\(token ?? "")|\(from)|\(to)|\(value)|\(r.int("occurrence") ?? 0)"
+        let s = upsertExplorer
+        s.rewind()
+        s.bind(1, chain); s.bind(2, block); s.bind(3, tx); s.bind(4, movement); s.bind(5, key); s.bind(6, token); s.bind(7, from)
+        s.bind(8, to); bindQuantity(s, 9, value); bindQuantity(s, 10, fee); s.bind(11, r.int("status") ?? 1)
+        s.bind(12, r.text("precision") ?? "exact")
+        try s.run()
         touched.insert(block)
     }
 
@@ -470,14 +535,55 @@ public final class EthWriter {
         blockTokens.rewind()
         blockTokens.bind(1, chain); blockTokens.bind(2, block)
         var tokens: [(String, Int64, String, String, String, UInt256)] = []
+        var loggedTxs: Set<String> = []
         while try blockTokens.step() {
             let s = blockTokens
-            tokens.append((s.text(0), s.int(1), s.text(2), s.text(3), s.text(4), quantity(s, 5) ?? .zero))
+            loggedTxs.insert(s.text(0))
+            if s.int(6) == 1 { tokens.append((s.text(0), s.int(1), s.text(2), s.text(3), s.text(4), quantity(s, 5) ?? .zero)) }
         }
         blockTokens.rewind()
         for (tx, index, token, from, to, value) in tokens where !value.isZero {
             try emit(asset: try asset(token, decimals: nil), from: from, to: to, amount: value, time: time, tx: tx, block: block, index: index,
                      kind: "token", what: "the token transfer at log \(index)")
+        }
+
+        // Explorer-listed movements stand in for node or ETL data the store lacks for a transaction, kind by kind:
+        // a transaction's value and fee when the transaction itself is not stored, internal transfers when it
+        // has no traces, token transfers when it has no Transfer logs. Never both for the same transaction.
+        let storedTxs = Set(txHashByIndex.values)
+        let tracedTxs = Set(traces.compactMap { t in t.txIndex >= 0 ? t.txHash ?? txHashByIndex[t.txIndex] : nil })
+        blockExplorer.rewind()
+        blockExplorer.bind(1, chain); blockExplorer.bind(2, block)
+        var explorer: [(tx: String, movement: String, token: String?, from: String, to: String, value: UInt256, fee: UInt256?, status: Int64)] = []
+        while try blockExplorer.step() {
+            let s = blockExplorer
+            explorer.append((s.text(0), s.text(1), s.optionalText(2), s.text(3), s.text(4), quantity(s, 5) ?? .zero, quantity(s, 6), s.int(7)))
+        }
+        blockExplorer.rewind()
+        var explorerOrdinal: [String: Int64] = [:]
+        for e in explorer {
+            let n = explorerOrdinal[e.tx + "|" + e.movement, default: 0]
+            explorerOrdinal[e.tx + "|" + e.movement] = n + 1
+            switch e.movement {
+            case "native" where !storedTxs.contains(e.tx):
+                if e.status == 1 && !e.value.isZero {
+                    try emit(asset: eth, from: e.from, to: e.to, amount: e.value, time: time, tx: e.tx, block: block, index: -1,
+                             kind: "native", what: "the value of the transaction (explorer)")
+                }
+                if let fee = e.fee, !fee.isZero {
+                    try emit(asset: eth, from: e.from, to: "\(chain):fees", amount: fee, time: time, tx: e.tx, block: block, index: -2,
+                             kind: "fee", what: "the gas fee (explorer)")
+                }
+            case "internal" where !tracedTxs.contains(e.tx) && e.status == 1 && !e.value.isZero:
+                try emit(asset: eth, from: e.from, to: e.to, amount: e.value, time: time, tx: e.tx, block: block, index: -(100_000 + n),
+                         kind: "internal", what: "an internal transfer (explorer)")
+            case "token" where !loggedTxs.contains(e.tx) && e.status == 1 && !e.value.isZero:
+                guard let token = e.token else { continue }
+                try emit(asset: try asset(token, decimals: nil), from: e.from, to: e.to, amount: e.value, time: time, tx: e.tx, block: block,
+                         index: -(200_000 + n), kind: "token", what: "a token transfer (explorer)")
+            default:
+                break  // nft movements, and kinds the store has node or ETL data for
+            }
         }
     }
 }

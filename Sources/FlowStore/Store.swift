@@ -205,6 +205,12 @@ public final class Store {
     DROP TABLE eth_token_transfers;
     ALTER TABLE eth_token_transfers_v5 RENAME TO eth_token_transfers;
     CREATE TABLE eth_pending(chain TEXT NOT NULL, block INTEGER NOT NULL, PRIMARY KEY (chain, block)) WITHOUT ROWID;
+    CREATE TABLE eth_explorer_transfers(
+        chain TEXT NOT NULL, block INTEGER NOT NULL, tx_hash TEXT NOT NULL, movement TEXT NOT NULL, key TEXT NOT NULL,
+        token TEXT, from_address TEXT NOT NULL, to_address TEXT NOT NULL, value NOT NULL, fee, status INTEGER NOT NULL,
+        precision TEXT NOT NULL,
+        PRIMARY KEY (chain, block, tx_hash, movement, key)
+    ) WITHOUT ROWID;
     """
 
     /// Ethereum's source records (schema version 3), from which `transfers` rows are derived per block (see

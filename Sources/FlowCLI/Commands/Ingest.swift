@@ -9,7 +9,7 @@ struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read on-chain data into the store.",
         subcommands: [IngestBtcRaw.self, IngestBtcRPCJSON.self, IngestEsplora.self, IngestBtcETL.self, IngestBtcNode.self, IngestEthRPCJSON.self, IngestEthNode.self,
-                      IngestEthETL.self, IngestTokenList.self, IngestTransfersCSV.self])
+                      IngestEthETL.self, IngestEtherscan.self, IngestTokenList.self, IngestTransfersCSV.self])
 }
 
 /// Options every ingest format shares.

@@ -217,3 +217,37 @@ struct IngestTokenList: ParsableCommand {
         }
     }
 }
+
+/// `flowtrace ingest etherscan`: Etherscan API replies and web CSV exports.
+struct IngestEtherscan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "etherscan",
+        abstract: "Ingest Etherscan API replies (txlist, txlistinternal, tokentx, tokennfttx) and its web CSV exports.",
+        discussion: """
+            API txlist items are transactions with their outcome and merge with node and ETL data of the same \
+            blocks. Internal and token transfers (and CSV transactions, which lack their position in the block) are \
+            explorer movements: they count for a transaction only while the store has no traces, Transfer logs or \
+            transaction record of it — node and ETL data win, nothing is counted twice. CSV exports give decimal ETH \
+            and token units (display precision), converted exactly with the asset's decimals; a token whose decimals \
+            are unknown is refused until a token list, tokens export or tokentx reply states them. Both CSV header \
+            generations are read ("Txhash" and "Transaction Hash").
+            """)
+
+    @OptionGroup var options: IngestOptions
+    @Option(help: "Chain name (Etherscan clones: arbitrum, bsc, …).") var chain = "ethereum"
+    @Option(help: "The token of a token contract page CSV export (its rows do not name it).") var token: String?
+    @Argument(help: "API reply (.json) or CSV export files (none: only derive pending blocks).") var files: [String] = []
+
+    func run() throws {
+        try withExitCodes {
+            var run = try EthIngestRun(options: options, format: "etherscan", chain: chain)
+            defer { run.summary() }
+            let token = self.token
+            try run.run { run in for path in files {
+                try run.file(path) { writer in
+                    try writer.add(try EtherscanReader.read(path: path, token: token))
+                }
+            } }
+        }
+    }
+}
