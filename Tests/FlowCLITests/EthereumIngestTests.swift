@@ -347,7 +347,7 @@ struct EthereumIngestTests {
                     PRIMARY KEY (chain, tx_hash, log_index)) WITHOUT ROWID;
                 INSERT INTO k4 SELECT chain, tx_hash, log_index, block, token, from_address, to_address, value, fungible FROM eth_token_transfers;
                 DROP TABLE eth_token_transfers; ALTER TABLE k4 RENAME TO eth_token_transfers;
-                DROP TABLE eth_pending;
+                DROP TABLE eth_pending; DROP TABLE eth_explorer_transfers;
                 UPDATE meta SET value = '4' WHERE key = 'schema_version';
                 """)
             #expect(runCLI(["stats", "--db", db]).exitCode == 74)
