@@ -357,4 +357,29 @@ struct EthereumIngestTests {
             #expect(before.filter { $0.hasPrefix("transfer:") }.count > 700)
         }
     }
+
+    /// ethereum-etl CSV input that is wrong is named by file, line and column, exits 65 and stores nothing of its file.
+    @Test func badETLExportsAreLocated() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("e.sqlite").path
+            let header = "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price\n"
+            let a = "0x" + String(repeating: "a", count: 64), from = "0x" + String(repeating: "1", count: 40), to = "0x" + String(repeating: "2", count: 40)
+            let good = "\(a),0,,100,0,\(from),\(to),5,21000,1\n"
+            let cases: [(String, String, String)] = [
+                ("fields.csv", header + good + "\(a),1,,100,1,\(from)\n", "line 3"),
+                ("number.csv", header + good + "\(a),1,,100,1,\(from),\(to),-5,21000,1\n", "column value"),
+                ("huge.csv", header + "\(a),1,,100,1,\(from),\(to),\(String(repeating: "9", count: 80)),21000,1\n", "below 2^256"),
+                ("address.csv", header + "\(a),1,,100,1,0x12,\(to),5,21000,1\n", "column from_address"),
+                ("header.csv", "foo,bar\n1,2\n", "not an ethereum-etl export"),
+            ]
+            for (name, content, message) in cases {
+                let file = dir.appendingPathComponent(name)
+                try content.write(to: file, atomically: true, encoding: .utf8)
+                let run = runCLI(["ingest", "eth-etl", file.path, "--db", db])
+                #expect(run.exitCode == 65, "\(name): \(run.stderr)")
+                #expect(run.stderr.contains(name) && run.stderr.contains(message), "\(name): \(run.stderr)")
+                #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions") == 0, "\(name) stored rows")
+            }
+        }
+    }
 }

@@ -163,16 +163,15 @@ struct IngestEthETL: ParsableCommand {
             let chunk = max(1, options.batchRows)
             try run.run { run in for path in files {
                 try run.file(path) { writer in
-                    var pending: [EthRecord] = []
-                    try EthETLReader.read(path: path) { r in
-                        pending.append(r)
-                        if pending.count >= chunk {
-                            try writer.add(pending)
+                    var uncommitted = 0
+                    try EthETLReader.readChunked(path: path, chunkSize: min(chunk, 4096)) { records in
+                        try writer.add(records)
+                        uncommitted += records.count
+                        if uncommitted >= chunk {
                             try writer.commit()
-                            pending.removeAll(keepingCapacity: true)
+                            uncommitted = 0
                         }
                     }
-                    try writer.add(pending)
                 }
             } }
         }

@@ -73,10 +73,74 @@ public enum EthETLReader {
                     throw IngestError(.corrupt, "\(row.count) fields where the header has \(names.count)", path: path, line: line)
                 }
                 var r = EthRecord(kind: kind, origin: "\(path):\(line)")
+                r.fields.reserveCapacity(names.count)
                 for (i, name) in names.enumerated() {
                     r[name] = try value(csvText: row[i], column: name, kind: kind, path: path, line: line)
                 }
                 for x in try expand(r, path: path, line: line) { try body(x) }
+            }
+        }
+    }
+
+    /// Reads like ``read(path:_:)`` on a second thread, handing `body` the records in chunks of `chunkSize`, in
+    /// file order, while the next chunk is parsed. An input error reaches the caller after every record before
+    /// it; an error thrown by `body` stops the reading.
+    public static func readChunked(path: String, chunkSize: Int = 4096, _ body: ([EthRecord]) throws -> Void) throws {
+        final class Channel: @unchecked Sendable {
+            let condition = NSCondition()
+            var queue: [[EthRecord]] = []
+            var finished = false, cancelled = false
+            var failure: Error?
+        }
+        struct Cancelled: Error {}
+        let channel = Channel(), capacity = 4
+        let producer = Thread {
+            var chunk: [EthRecord] = []
+            chunk.reserveCapacity(chunkSize)
+            func push() throws {
+                channel.condition.lock()
+                defer { channel.condition.unlock() }
+                while channel.queue.count >= capacity && !channel.cancelled { channel.condition.wait() }
+                if channel.cancelled { throw Cancelled() }
+                channel.queue.append(chunk)
+                channel.condition.broadcast()
+                chunk = []
+                chunk.reserveCapacity(chunkSize)
+            }
+            do {
+                try read(path: path) { r in
+                    chunk.append(r)
+                    if chunk.count >= chunkSize { try push() }
+                }
+                if !chunk.isEmpty { try push() }
+            } catch is Cancelled {
+            } catch {
+                channel.condition.lock(); channel.failure = error; channel.condition.unlock()
+            }
+            channel.condition.lock(); channel.finished = true; channel.condition.broadcast(); channel.condition.unlock()
+        }
+        producer.start()
+        while true {
+            channel.condition.lock()
+            while channel.queue.isEmpty && !channel.finished { channel.condition.wait() }
+            if channel.queue.isEmpty {
+                let failure = channel.failure
+                channel.condition.unlock()
+                if let failure { throw failure }
+                return
+            }
+            let next = channel.queue.removeFirst()
+            channel.condition.broadcast()
+            channel.condition.unlock()
+            do {
+                try body(next)
+            } catch {
+                channel.condition.lock()
+                channel.cancelled = true
+                channel.condition.broadcast()
+                while !channel.finished { channel.condition.wait() }
+                channel.condition.unlock()
+                throw error
             }
         }
     }
@@ -115,6 +179,11 @@ public enum EthETLReader {
             return .list(try withdrawals(list, path: path, line: line).map(EthRecord.withdrawalText))
         }
         if numberColumns[kind]?.contains(column) == true {
+            // Canonical digits (no sign, no leading zero, short enough to be below 2^256) are kept as they are.
+            let u = text.utf8
+            if u.count < 78, u.first != UInt8(ascii: "0") || u.count == 1, u.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) {
+                return .number(text)
+            }
             guard let n = UInt256(decimal: text) else { throw fail(column, "'\(text.prefix(70))' is not a non-negative integer below 2^256", path, line) }
             return .number(n.description)
         }
