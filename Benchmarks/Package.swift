@@ -32,8 +32,9 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(name: "ingest-rate", dependencies: ["BenchSupport"], path: "Sources/ingest-rate"),
-        .executableTarget(name: "make-graph-fixture", path: "Sources/make-graph-fixture"),
-        .executableTarget(name: "make-eth-etl-fixture", path: "Sources/make-eth-etl-fixture"),
+        .target(name: "FixtureRandom", path: "Sources/FixtureRandom"),
+        .executableTarget(name: "make-graph-fixture", dependencies: ["FixtureRandom"], path: "Sources/make-graph-fixture"),
+        .executableTarget(name: "make-eth-etl-fixture", dependencies: ["FixtureRandom"], path: "Sources/make-eth-etl-fixture"),
         .executableTarget(name: "snapshot-load", dependencies: ["BenchSupport"], path: "Sources/snapshot-load"),
         .executableTarget(name: "trace-kernels", dependencies: ["BenchSupport"], path: "Sources/trace-kernels"),
     ],

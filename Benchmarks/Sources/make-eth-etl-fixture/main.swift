@@ -1,3 +1,4 @@
+import FixtureRandom
 import Foundation
 
 // A synthetic ethereum-etl CSV export for the Ethereum ingest benchmark: blocks.csv, transactions.csv,
@@ -6,19 +7,6 @@ import Foundation
 // accounts; values 0 (a third of transactions), or up to 2^70 wei; 3% of receipts failed; 40% of successful
 // transactions carry an ERC-20 transfer of one of 300 tokens with a value up to 2^80. Same seed, same bytes.
 // Usage: make-eth-etl-fixture [--transactions N] [--addresses A] [--seed S] --out DIR
-
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
 
 var transactions = 1_000_000, addressCount = 500_000
 var seed: UInt64 = 7

@@ -1,3 +1,4 @@
+import FixtureRandom
 import Foundation
 
 // The comparison fixture of the traversal benchmarks, as FlowTrace `transfers-csv`:
@@ -6,20 +7,6 @@ import Foundation
 //   in whole units scaled to 8 decimals (rounded, at least 1 base unit); timestamps uniform over one year;
 //   100 seed nodes with out-degree > 0 written to seeds.txt. Same seed, same bytes.
 // Usage: make-graph-fixture [--nodes N] [--edges E] [--seed S] --out DIR
-
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
 
 var nodes = 1_000_000, edges = 5_000_000
 var seed: UInt64 = 42
