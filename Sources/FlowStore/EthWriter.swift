@@ -277,10 +277,7 @@ public final class EthWriter {
     /// units) is converted to base units exactly with the asset's decimals, or refused when they are unknown or
     /// the text has more fraction digits than the asset.
     private func addExplorer(_ r: EthRecord) throws {
-        let block = try { () throws -> Int64 in
-            guard let b = r.int("block_number") else { throw fail(r, "explorer row without block number") }
-            return b
-        }()
+        guard let block = r.int("block_number") else { throw fail(r, "explorer row without block number") }
         guard let tx = r.text("transaction_hash"), let movement = r.text("movement"), let from = r.text("from_address"),
               let to = r.text("to_address") else { throw fail(r, "explorer row lacks a transaction hash, sender or recipient") }
         let token = r.text("token_address")
