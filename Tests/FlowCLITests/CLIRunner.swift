@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlowCLI
 import Foundation
+import Testing
 
 /// What one in-process `flowtrace` invocation printed and how it ended.
 struct CLIResult {
@@ -43,4 +44,15 @@ var builtBinary: URL {
         dir = dir.deletingLastPathComponent()
     }
     return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("flowtrace")
+}
+
+/// Writes `content` to `dir/name`, ingests it as `format` into `db`, and expects the run to refuse it as bad
+/// input: exit 65 and a message naming the file and containing `message`.
+func expectRefusedInput(_ format: String, name: String, content: String, message: String, in dir: URL, db: String,
+                        sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let file = dir.appendingPathComponent(name)
+    try content.write(to: file, atomically: true, encoding: .utf8)
+    let run = runCLI(["ingest", format, file.path, "--db", db])
+    #expect(run.exitCode == 65, "\(name): \(run.stderr)", sourceLocation: sourceLocation)
+    #expect(run.stderr.contains(file.path) && run.stderr.contains(message), "\(name): \(run.stderr)", sourceLocation: sourceLocation)
 }

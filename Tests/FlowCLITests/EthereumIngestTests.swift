@@ -108,11 +108,7 @@ struct EthereumIngestTests {
             let good = Paths.shared("eth/ethereum-etl/test_export_receipts_job/receipts_with_logs/web3_response.eth_getTransactionReceipt_0x04cbcb236043d8fb7839e07bbc7f5eed692fb2ca55d897f1101eac3e3ad4fab8.json")
             let text = try String(contentsOfFile: good, encoding: .utf8)
             func attempt(_ name: String, _ content: String, expecting message: String) throws {
-                let file = dir.appendingPathComponent(name)
-                try content.write(to: file, atomically: true, encoding: .utf8)
-                let run = runCLI(["ingest", "eth-rpc-json", file.path, "--db", db])
-                #expect(run.exitCode == 65, "\(name): \(run.stderr)")
-                #expect(run.stderr.contains(file.path) && run.stderr.contains(message), "\(name): \(run.stderr)")
+                try expectRefusedInput("eth-rpc-json", name: name, content: content, message: message, in: dir, db: db)
                 for table in ["eth_transactions", "eth_token_transfers", "transfers"] {
                     #expect(try Self.count(db, "SELECT count(*) FROM \(table)") == 0, "\(name) left rows in \(table)")
                 }
@@ -245,11 +241,7 @@ struct EthereumIngestTests {
                 ("conflict", #"{"tokens": [{"chainId": 1, "address": "0xdbdacfc9eb9d42559ac1efbdb40460c728139e6a", "symbol": "X", "decimals": 8}]}"#, "has 0 decimals in the store"),
             ]
             for (name, content, message) in cases {
-                let file = dir.appendingPathComponent("\(name).json")
-                try content.write(to: file, atomically: true, encoding: .utf8)
-                let run = runCLI(["ingest", "token-list", file.path, "--db", db])
-                #expect(run.exitCode == 65, "\(name): \(run.stderr)")
-                #expect(run.stderr.contains(file.path) && run.stderr.contains(message), "\(name): \(run.stderr)")
+                try expectRefusedInput("token-list", name: "\(name).json", content: content, message: message, in: dir, db: db)
                 #expect(try store.db.scalarInt("SELECT count(*) FROM token_metadata") == 1, "\(name) stored something")
             }
         }
@@ -373,11 +365,7 @@ struct EthereumIngestTests {
                 ("header.csv", "foo,bar\n1,2\n", "not an ethereum-etl export"),
             ]
             for (name, content, message) in cases {
-                let file = dir.appendingPathComponent(name)
-                try content.write(to: file, atomically: true, encoding: .utf8)
-                let run = runCLI(["ingest", "eth-etl", file.path, "--db", db])
-                #expect(run.exitCode == 65, "\(name): \(run.stderr)")
-                #expect(run.stderr.contains(name) && run.stderr.contains(message), "\(name): \(run.stderr)")
+                try expectRefusedInput("eth-etl", name: name, content: content, message: message, in: dir, db: db)
                 #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions") == 0, "\(name) stored rows")
             }
         }

@@ -166,11 +166,7 @@ struct EtherscanTests {
                 ("header.csv", "\"Hash\",\"Block\"\n\"x\",\"1\"\n", "not an Etherscan CSV export"),
             ]
             for (name, content, message) in cases {
-                let file = dir.appendingPathComponent(name)
-                try content.write(to: file, atomically: true, encoding: .utf8)
-                let run = runCLI(["ingest", "etherscan", file.path, "--db", db])
-                #expect(run.exitCode == 65, "\(name): \(run.stderr)")
-                #expect(run.stderr.contains(name) && run.stderr.contains(message), "\(name): \(run.stderr)")
+                try expectRefusedInput("etherscan", name: name, content: content, message: message, in: dir, db: db)
             }
             #expect(try Store(path: db, readOnly: true).db.scalarInt("SELECT count(*) FROM eth_explorer_transfers") == 0)
             // Thousands separators are display, not data: "1,000.5" USDT is 1000500000 base units.
