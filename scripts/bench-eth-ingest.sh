@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Ethereum ETL CSV ingest rate: generates a synthetic ethereum-etl export (blocks, transactions, receipts,
 # token_transfers; Benchmarks/Sources/make-eth-etl-fixture), ingests it with `flowtrace ingest eth-etl` into a
-# fresh store, and in the same run loads the same files with two peers that only copy the CSV rows into tables
-# (no keys, no derivation): the sqlite3 shell's .import and DuckDB's read_csv. Prints rows/s, transfers/s, peak
-# memory and ratios. Not part of CI.
+# fresh store, and in the same run loads the same files with three peers: the sqlite3 shell doing the same
+# logical work in SQL (.import, address interning, native/fee/token transfers by joins, address indexes), and two
+# that only copy the CSV rows into tables (no keys, no derivation): sqlite3's .import and DuckDB's read_csv.
+# Prints rows/s, transfers/s, peak memory and ratios. Not part of CI.
 # Usage: scripts/bench-eth-ingest.sh [TRANSACTIONS=300000] [WORKDIR=/tmp/flowtrace-eth-bench]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,10 +17,16 @@ Benchmarks/.build/release/make-eth-etl-fixture --transactions "$n" --out "$work/
 files=("$work/csv/blocks.csv" "$work/csv/transactions.csv" "$work/csv/receipts.csv" "$work/csv/token_transfers.csv")
 rows=$(( $(cat "${files[@]}" | wc -l) - 4 ))
 
-secs() { python3 -c "import sys; print(f'{float(sys.argv[1]):.2f}')" "$1"; }
-run_timed() {  # prints "seconds peak_kib"
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > "$work/out.txt" 2> "$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
-  cat "$work/time.txt"
+sync  # the fixture's writes reach the disk before anything is timed
+run_timed() {  # runs twice on fresh outputs (the databases are the command's last files); prints the faster "seconds peak_kib"
+  local best=""
+  for attempt in 1 2; do
+    rm -f "$work"/store.sqlite* "$work"/peer*
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > "$work/out.txt" 2> "$work/err.txt" || { cat "$work/err.txt" >&2; exit 1; }
+    if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)" \
+        "$(cut -d' ' -f1 "$work/time.txt")" "${best%% *}"; then best=$(cat "$work/time.txt"); fi
+  done
+  echo "$best"
 }
 
 read ft_s ft_kib < <(run_timed .build/release/flowtrace ingest eth-etl "${files[@]}" --db "$work/store.sqlite" --no-progress)
@@ -36,6 +43,50 @@ PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;
 SQL
 read sq_s sq_kib < <(run_timed sqlite3 "$work/peer.sqlite" ".read $work/import.sql")
 
+# The same logical work as flowtrace's in SQLite's own C code: the rows copied, addresses interned, the native,
+# fee and token transfers derived by joins, and the transfers' address indexes built.
+cat > "$work/derive.sql" <<SQL
+PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;
+.mode csv
+.import $work/csv/blocks.csv blocks
+.import $work/csv/transactions.csv transactions
+.import $work/csv/receipts.csv receipts
+.import $work/csv/token_transfers.csv token_transfers
+BEGIN;
+CREATE TABLE addresses(id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE);
+INSERT OR IGNORE INTO addresses(address) SELECT from_address FROM transactions;
+INSERT OR IGNORE INTO addresses(address) SELECT to_address FROM transactions WHERE to_address <> '';
+INSERT OR IGNORE INTO addresses(address) SELECT from_address FROM token_transfers;
+INSERT OR IGNORE INTO addresses(address) SELECT to_address FROM token_transfers;
+INSERT OR IGNORE INTO addresses(address) VALUES ('ethereum:fees');
+CREATE INDEX receipts_position ON receipts(block_number, transaction_index);
+CREATE TABLE transfers(id INTEGER PRIMARY KEY, chain TEXT NOT NULL, asset_id INTEGER NOT NULL, from_id INTEGER NOT NULL,
+    to_id INTEGER NOT NULL, amount NOT NULL, time INTEGER NOT NULL, tx TEXT NOT NULL, block INTEGER, log_index INTEGER NOT NULL,
+    source_id INTEGER, kind TEXT);
+INSERT INTO transfers(chain, asset_id, from_id, to_id, amount, time, tx, block, log_index, source_id, kind)
+  SELECT 'ethereum', 1, (SELECT id FROM addresses WHERE address = t.from_address), (SELECT id FROM addresses WHERE address = t.to_address),
+         CASE WHEN length(t.value) < 19 THEN CAST(t.value AS INTEGER) ELSE t.value END, CAST(t.block_timestamp AS INTEGER), t.hash,
+         CAST(t.block_number AS INTEGER), -1, 1, 'native'
+  FROM transactions t JOIN receipts r ON r.block_number = t.block_number AND r.transaction_index = t.transaction_index
+  WHERE r.status = '1' AND t.value <> '0' AND t.to_address <> '';
+INSERT INTO transfers(chain, asset_id, from_id, to_id, amount, time, tx, block, log_index, source_id, kind)
+  SELECT 'ethereum', 1, (SELECT id FROM addresses WHERE address = t.from_address), (SELECT id FROM addresses WHERE address = 'ethereum:fees'),
+         CAST(r.gas_used AS INTEGER) * CAST(r.effective_gas_price AS INTEGER), CAST(t.block_timestamp AS INTEGER), t.hash,
+         CAST(t.block_number AS INTEGER), -2, 1, 'fee'
+  FROM transactions t JOIN receipts r ON r.block_number = t.block_number AND r.transaction_index = t.transaction_index;
+INSERT INTO transfers(chain, asset_id, from_id, to_id, amount, time, tx, block, log_index, source_id, kind)
+  SELECT 'ethereum', 2, (SELECT id FROM addresses WHERE address = k.from_address), (SELECT id FROM addresses WHERE address = k.to_address),
+         CASE WHEN length(k.value) < 19 THEN CAST(k.value AS INTEGER) ELSE k.value END, CAST(b.timestamp AS INTEGER), k.transaction_hash,
+         CAST(k.block_number AS INTEGER), CAST(k.log_index AS INTEGER), 1, 'token'
+  FROM token_transfers k JOIN blocks b ON b.number = k.block_number WHERE k.value <> '0';
+CREATE INDEX transfers_from ON transfers(from_id, time);
+CREATE INDEX transfers_to ON transfers(to_id, time);
+COMMIT;
+SQL
+read sd_s sd_kib < <(run_timed sqlite3 "$work/peer-derive.sqlite" ".read $work/derive.sql")
+peer_transfers=$(sqlite3 "$work/peer-derive.sqlite" "SELECT count(*) FROM transfers")
+[ "$peer_transfers" = "$transfers" ] || { echo "the SQL peer derived $peer_transfers transfers, flowtrace $transfers" >&2; exit 1; }
+
 duck="none"
 if python3 -c "import duckdb" 2>/dev/null; then
   cat > "$work/duck.py" <<PY
@@ -49,16 +100,18 @@ PY
   duck="ok"
 fi
 
-python3 - "$rows" "$transfers" "$ft_s" "$ft_kib" "$sq_s" "$sq_kib" "${dk_s:-0}" "${dk_kib:-0}" "$duck" <<'PY'
+python3 - "$rows" "$transfers" "$ft_s" "$ft_kib" "$sq_s" "$sq_kib" "${dk_s:-0}" "${dk_kib:-0}" "$duck" "$sd_s" "$sd_kib" <<'PY'
 import sys
 rows, transfers = int(sys.argv[1]), int(sys.argv[2])
 ft_s, ft_kib, sq_s, sq_kib, dk_s, dk_kib = map(float, sys.argv[3:9])
+sd_s, sd_kib = map(float, sys.argv[10:12])
 print(f"input: {rows} CSV rows (ethereum-etl blocks, transactions, receipts, token_transfers)")
 print(f"| tool | seconds | rows/s | transfers/s | peak RSS |")
 print(f"|---|---|---|---|---|")
 print(f"| flowtrace ingest eth-etl (stores rows, derives {transfers} transfers) | {ft_s:.2f} | {rows/ft_s:,.0f} | {transfers/ft_s:,.0f} | {ft_kib/1024:,.0f} MiB |")
+print(f"| sqlite3 .import + the same derivation in SQL (joins, interning, indexes) | {sd_s:.2f} | {rows/sd_s:,.0f} | {transfers/sd_s:,.0f} | {sd_kib/1024:,.0f} MiB |")
 print(f"| sqlite3 .import (copies rows only) | {sq_s:.2f} | {rows/sq_s:,.0f} | – | {sq_kib/1024:,.0f} MiB |")
 if sys.argv[9] == "ok":
     print(f"| duckdb read_csv (copies rows only) | {dk_s:.2f} | {rows/dk_s:,.0f} | – | {dk_kib/1024:,.0f} MiB |")
-print(f"flowtrace / sqlite3 import: {sq_s/ft_s:.2f}x the rate" + (f"; flowtrace / duckdb: {dk_s/ft_s:.2f}x" if sys.argv[9] == "ok" else ""))
+print(f"flowtrace / sqlite3 import + SQL derivation: {sd_s/ft_s:.2f}x the rate; flowtrace / sqlite3 import: {sq_s/ft_s:.2f}x" + (f"; flowtrace / duckdb: {dk_s/ft_s:.2f}x" if sys.argv[9] == "ok" else ""))
 PY

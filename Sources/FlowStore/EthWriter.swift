@@ -31,6 +31,22 @@ public final class EthWriter {
     public private(set) var awaitingTime: Set<Int64> = []
     public var newAddresses: Int { addresses.added }
 
+    /// The fields ``add(_:)`` reads, per kind: a reader may skip the others (see `EthETLReader.read(path:columns:_:)`).
+    public static let fieldsRead: [EthRecord.Kind: Set<String>] = [
+        .block: ["number", "hash", "timestamp", "miner", "header_only"],
+        .transaction: ["block_number", "block_timestamp", "block_hash", "hash", "transaction_index", "from_address", "to_address", "value",
+                       "gas", "gas_price"],
+        .receipt: ["block_number", "transaction_hash", "transaction_index", "from_address", "status", "gas_used", "effective_gas_price",
+                   "contract_address"],
+        .log: ["address", "topics", "data", "transaction_hash", "log_index", "block_number", "block_timestamp"],
+        .tokenTransfer: ["block_number", "block_timestamp", "transaction_hash", "log_index", "token_address", "from_address", "to_address",
+                         "value"],
+        .trace: ["block_number", "transaction_index", "trace_address", "trace_type", "transaction_hash", "call_type", "reward_type",
+                 "from_address", "to_address", "value", "status", "error", "trace_id"],
+        .withdrawal: ["block_number", "index", "validator_index", "address", "amount"],
+        .token: ["address", "symbol", "name", "decimals", "total_supply"],
+    ]
+
     private var db: Database { store.db }
     private let batch: IngestBatch
     private let addresses: AddressInterner
@@ -42,7 +58,9 @@ public final class EthWriter {
     private let upsertBlock, findBlock, upsertTx, upsertReceipt, insertTrace, upsertToken, insertWithdrawal, insertTransfer: Statement
     private let upsertTokenMetadata, insertPending, deletePending, upsertExplorer, blockExplorer, findDecimals: Statement
     public let deferDerivation: Bool
-    private let deleteDerived, blockTxs, blockTraces, blockTokens, blockWithdrawals: Statement
+    private let findDerived, deleteDerived, upsertDerived, forgetDerived, blockTxs, blockTraces, blockTokens, blockWithdrawals: Statement
+    /// The ids of the transfers the block being derived has written so far.
+    private var derivedIDs: ClosedRange<Int64>?
 
     /// - Parameters:
     ///   - deferDerivation: at each commit, list the touched blocks in `eth_pending` instead of deriving them;
@@ -120,7 +138,15 @@ public final class EthWriter {
             SELECT coalesce((SELECT decimals FROM assets WHERE chain = ?1 AND symbol = ?2),
                             (SELECT decimals FROM token_metadata WHERE chain = ?1 AND address = ?2))
             """)
-        deleteDerived = try db.prepare("DELETE FROM transfers WHERE chain = ?1 AND block = ?2 AND kind IS NOT NULL")
+        findDerived = try db.prepare("SELECT first_id, last_id FROM eth_derived WHERE chain = ?1 AND block = ?2")
+        deleteDerived = try db.prepare("""
+            DELETE FROM transfers WHERE id BETWEEN ?3 AND ?4 AND chain = ?1 AND block = ?2 AND kind IS NOT NULL
+            """)
+        upsertDerived = try db.prepare("""
+            INSERT INTO eth_derived(chain, block, first_id, last_id) VALUES (?1, ?2, ?3, ?4)
+            ON CONFLICT DO UPDATE SET first_id = excluded.first_id, last_id = excluded.last_id
+            """)
+        forgetDerived = try db.prepare("DELETE FROM eth_derived WHERE chain = ?1 AND block = ?2")
         blockTxs = try db.prepare("""
             SELECT hash, tx_index, from_address, to_address, value, gas, gas_price, has_receipt, status, gas_used,
                 effective_gas_price, contract_address FROM eth_transactions WHERE chain = ?1 AND block = ?2
@@ -432,18 +458,39 @@ public final class EthWriter {
         s.bind(6, time); s.bind(7, tx); s.bind(8, block); s.bind(9, index); s.bind(10, batch.sourceID); s.bind(11, kind)
         try s.run()
         derived += db.changes
+        let id = db.lastInsertRowID
+        derivedIDs = derivedIDs.map { $0.lowerBound...id } ?? id...id
     }
 
     /// Rewrites the derived transfers of one block from the `eth_*` tables.
     private func derive(block: Int64) throws {
+        findDerived.rewind()
+        findDerived.bind(1, chain); findDerived.bind(2, block)
+        if try findDerived.step() {
+            let first = findDerived.int(0), last = findDerived.int(1)
+            findDerived.rewind()
+            deleteDerived.rewind()
+            deleteDerived.bind(1, chain); deleteDerived.bind(2, block); deleteDerived.bind(3, first); deleteDerived.bind(4, last)
+            try deleteDerived.run()
+            derived -= db.changes  // net: re-deriving an unchanged block adds nothing
+        }
+        findDerived.rewind()
+        // The block's rows are written together, so their ids make one range, kept for the next re-derivation.
+        derivedIDs = nil
+        try writeTransfers(block: block)
+        let s = derivedIDs == nil ? forgetDerived : upsertDerived
+        s.rewind()
+        s.bind(1, chain); s.bind(2, block)
+        if let ids = derivedIDs { s.bind(3, ids.lowerBound); s.bind(4, ids.upperBound) }
+        try s.run()
+    }
+
+    /// Writes the transfers of one block (whose earlier ones are deleted) from the `eth_*` tables.
+    private func writeTransfers(block: Int64) throws {
         findBlock.rewind()
         findBlock.bind(1, chain); findBlock.bind(2, block)
         let time = try findBlock.step() ? findBlock.optionalInt(1) : nil
         findBlock.rewind()
-        deleteDerived.rewind()
-        deleteDerived.bind(1, chain); deleteDerived.bind(2, block)
-        try deleteDerived.run()
-        derived -= db.changes  // net: re-deriving an unchanged block adds nothing
         guard let time else { awaitingTime.insert(block); return }
         awaitingTime.remove(block)
         let eth = try asset("ETH", decimals: 18)

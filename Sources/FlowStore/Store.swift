@@ -4,7 +4,7 @@ import Foundation
 /// FlowTrace's embedded store: one SQLite file holding blocks, transactions, outputs, inputs, interned
 /// addresses and the ingest log. The schema is documented in `docs/SCHEMA.md`.
 public final class Store {
-    public static let schemaVersion = 5
+    public static let schemaVersion = 6
     public let db: Database
     /// Resolution state the last Bitcoin writer on this connection left for the next one.
     var bitcoinResolution: BitcoinResolutionState?
@@ -45,6 +45,7 @@ public final class Store {
         (3, ethereumSchemaSQL),
         (4, tokenSchemaSQL),
         (5, positionKeysSQL),
+        (6, derivedRangesSQL),
     ]
 
     private func migrate() throws {
@@ -166,6 +167,19 @@ public final class Store {
         source_id INTEGER NOT NULL,
         PRIMARY KEY (chain, address)
     ) WITHOUT ROWID;
+    """
+
+    /// Version 6: the derived transfers of an Ethereum block are found by the id range their derivation wrote
+    /// (one `eth_derived` row per block) instead of an index entry per transfer. A block's derived rows are
+    /// written together, so in stores before version 6 they span exactly min(id)...max(id) of the block.
+    static let derivedRangesSQL = """
+    CREATE TABLE eth_derived(
+        chain TEXT NOT NULL, block INTEGER NOT NULL, first_id INTEGER NOT NULL, last_id INTEGER NOT NULL,
+        PRIMARY KEY (chain, block)
+    ) WITHOUT ROWID;
+    INSERT INTO eth_derived SELECT chain, block, min(id), max(id) FROM transfers WHERE kind IS NOT NULL AND block IS NOT NULL
+        GROUP BY chain, block;
+    DROP INDEX IF EXISTS transfers_derived;
     """
 
     /// Version 5: Ethereum transactions and token transfers keyed by their position (block, index) — the order

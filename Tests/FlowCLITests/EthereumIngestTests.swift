@@ -339,14 +339,18 @@ struct EthereumIngestTests {
                     PRIMARY KEY (chain, tx_hash, log_index)) WITHOUT ROWID;
                 INSERT INTO k4 SELECT chain, tx_hash, log_index, block, token, from_address, to_address, value, fungible FROM eth_token_transfers;
                 DROP TABLE eth_token_transfers; ALTER TABLE k4 RENAME TO eth_token_transfers;
-                DROP TABLE eth_pending; DROP TABLE eth_explorer_transfers;
+                DROP TABLE eth_pending; DROP TABLE eth_explorer_transfers; DROP TABLE eth_derived;
                 UPDATE meta SET value = '4' WHERE key = 'schema_version';
                 """)
             #expect(runCLI(["stats", "--db", db]).exitCode == 74)
             #expect(runCLI(["ingest", "eth-etl", "--db", db]).exitCode == 0)
-            #expect(try Store(path: db, readOnly: true).db.scalarInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") == 5)
+            #expect(try Store(path: db, readOnly: true).db.scalarInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") == 6)
             #expect(try EthNodeTests.dump(db) == before)
             #expect(before.filter { $0.hasPrefix("transfer:") }.count > 700)
+            // Version 6 finds a block's derived transfers by their id range: re-deriving both blocks replaces them.
+            #expect(try Self.count(db, "SELECT count(*) FROM eth_derived") == 2)
+            #expect(runCLI(["ingest", "eth-etl", "\(Self.stream)/expected_transactions.json", "--db", db]).exitCode == 0)
+            #expect(try EthNodeTests.dump(db) == before)
         }
     }
 

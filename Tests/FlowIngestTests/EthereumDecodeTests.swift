@@ -163,6 +163,36 @@ struct EthereumDecodeTests {
         #expect(fromCSV.first?.csvText("address") == "0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f")
     }
 
+    /// A projection reads only the wanted columns, keeps a block's withdrawals and a transaction's embedded
+    /// receipt with them, and leaves a bad value in a skipped column unread.
+    @Test func aProjectionReadsOnlyTheWantedColumns() throws {
+        let folder = "\(Self.root)/test_export_blocks_job/blocks_with_transactions_and_withdrawals"
+        let wanted: [EthRecord.Kind: Set<String>] = [.block: ["number", "timestamp"], .withdrawal: ["address", "amount"]]
+        var records: [EthRecord] = []
+        try EthETLReader.read(path: "\(folder)/expected_blocks.csv", columns: wanted) { records.append($0) }
+        let full = try Self.readExport("\(folder)/expected_blocks.csv")
+        #expect(records.count == full.count && records.filter { $0.kind == .withdrawal }.count == 32)
+        #expect(Set(records.first { $0.kind == .block }!.fields.keys) == ["number", "timestamp", "withdrawals"])
+        #expect(records.first { $0.kind == .withdrawal }?.csvText("address") == "0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f")
+
+        try withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("transactions.csv").path
+            let a = "0x" + String(repeating: "a", count: 64), from = "0x" + String(repeating: "1", count: 40)
+            try """
+                hash,nonce,block_number,transaction_index,from_address,to_address,value,receipt_status,receipt_gas_used,receipt_root
+                \(a),not-a-number,100,0,\(from),,5,1,21000,0x12
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(throws: IngestError.self) { try EthETLReader.read(path: path) { _ in } }
+            var got: [EthRecord] = []
+            let columns: [EthRecord.Kind: Set<String>] = [.transaction: ["hash", "block_number", "transaction_index", "from_address", "value"],
+                                                          .receipt: ["status", "gas_used"]]
+            try EthETLReader.read(path: path, columns: columns) { got.append($0) }
+            #expect(got.map(\.kind) == [.transaction, .receipt])
+            #expect(got.first?["nonce"] == nil && got.first?.int("value") == 5)
+            #expect(got.last?.int("status") == 1 && got.last?.int("gas_used") == 21000 && got.last?.text("root") == nil)
+        }
+    }
+
     /// Every recorded reply decodes (filter ids, chain ids and eth_call words to nothing).
     @Test func everyReplyFileDecodes() throws {
         let enumerator = FileManager.default.enumerator(atPath: Self.root)

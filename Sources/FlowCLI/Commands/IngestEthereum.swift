@@ -165,7 +165,7 @@ struct IngestEthETL: ParsableCommand {
             try run.run { run in for path in files {
                 try run.file(path) { writer in
                     var uncommitted = 0
-                    try EthETLReader.readChunked(path: path, chunkSize: min(chunk, 4096)) { records in
+                    try EthETLReader.readChunked(path: path, columns: EthWriter.fieldsRead, chunkSize: min(chunk, 4096)) { records in
                         try writer.add(records)
                         uncommitted += records.count
                         if uncommitted >= chunk {

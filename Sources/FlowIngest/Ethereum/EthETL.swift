@@ -40,10 +40,34 @@ public enum EthETLReader {
         return nil
     }
 
+    /// How a column's text becomes a value, decided once per column.
+    enum ColumnType { case number, list, withdrawals, address, other }
+
+    static func columnType(_ column: String, kind: EthRecord.Kind) -> ColumnType {
+        if column == "withdrawals" && kind == .block { return .withdrawals }
+        if numberColumns[kind]?.contains(column) == true { return .number }
+        if listColumns.contains(column) { return .list }
+        if addressColumns.contains(column) { return .address }
+        return .other
+    }
+
+    /// Whether a projection keeps a column of a kind (the columns a transaction's receipt or a block's withdrawals
+    /// are made of go with them).
+    static func wanted(_ column: String, kind: EthRecord.Kind, _ columns: [EthRecord.Kind: Set<String>]?) -> Bool {
+        guard let columns else { return true }
+        if columns[kind]?.contains(column) == true { return true }
+        if kind == .transaction, column.hasPrefix("receipt_") { return columns[.receipt]?.contains(String(column.dropFirst(8))) == true }
+        if kind == .block, column == "withdrawals" { return columns[.withdrawal] != nil }
+        return false
+    }
+
     /// Reads a whole export file (CSV or JSON Lines, told apart by its first byte) and calls `body` with each
     /// record, in file order. Contracts and other kinds FlowTrace does not use are skipped.
+    /// - Parameter columns: when given, only these columns of each kind are read (and checked); the others are
+    ///   skipped unparsed. A transaction's `receipt_*` columns and a block's `withdrawals` are kept when the
+    ///   receipt's or withdrawal's columns are wanted.
     /// - Throws: ``IngestError`` naming the file and line.
-    public static func read(path: String, _ body: (EthRecord) throws -> Void) throws {
+    public static func read(path: String, columns: [EthRecord.Kind: Set<String>]? = nil, _ body: (EthRecord) throws -> Void) throws {
         guard let h = FileHandle(forReadingAtPath: path) else {
             throw IngestError(FileManager.default.fileExists(atPath: path) ? .unreadable : .missingFile,
                               FileManager.default.fileExists(atPath: path) ? "cannot open the file" : "no such file", path: path)
@@ -54,7 +78,7 @@ public enum EthETLReader {
         if firstByte == nil { return }
         if firstByte == UInt8(ascii: "{") {
             try JSONFile.forEachLine(path: path) { value, line in
-                for r in try records(fromJSON: value, origin: "\(path):\(line)", path: path, line: line) { try body(r) }
+                for r in try records(fromJSON: value, origin: "\(path):\(line)", path: path, line: line, columns: columns) { try body(r) }
             }
         } else if firstByte == UInt8(ascii: "[") {
             throw IngestError(.unknownFormat, "a JSON array, not ethereum-etl JSON Lines (one object per line): "
@@ -67,15 +91,16 @@ public enum EthETLReader {
                 throw IngestError(.unknownFormat, "not an ethereum-etl export: the header (\(names.prefix(8).joined(separator: ","))…) "
                                   + "is none of blocks, transactions, receipts, logs, token_transfers, traces, tokens", path: path, line: 1)
             }
+            let plan = names.enumerated().filter { wanted($1, kind: kind, columns) }.map { (index: $0, name: $1, type: columnType($1, kind: kind)) }
             while let row = try csv.next() {
                 let line = csv.recordLine
                 guard row.count == names.count else {
                     throw IngestError(.corrupt, "\(row.count) fields where the header has \(names.count)", path: path, line: line)
                 }
                 var r = EthRecord(kind: kind, origin: "\(path):\(line)")
-                r.fields.reserveCapacity(names.count)
-                for (i, name) in names.enumerated() {
-                    r[name] = try value(csvText: row[i], column: name, kind: kind, path: path, line: line)
+                r.fields.reserveCapacity(plan.count)
+                for c in plan {
+                    r[c.name] = try value(csvText: row[c.index], column: c.name, type: c.type, path: path, line: line)
                 }
                 for x in try expand(r, path: path, line: line) { try body(x) }
             }
@@ -85,7 +110,8 @@ public enum EthETLReader {
     /// Reads like ``read(path:_:)`` on a second thread, handing `body` the records in chunks of `chunkSize`, in
     /// file order, while the next chunk is parsed. An input error reaches the caller after every record before
     /// it; an error thrown by `body` stops the reading.
-    public static func readChunked(path: String, chunkSize: Int = 4096, _ body: ([EthRecord]) throws -> Void) throws {
+    public static func readChunked(path: String, columns: [EthRecord.Kind: Set<String>]? = nil, chunkSize: Int = 4096,
+                                   _ body: ([EthRecord]) throws -> Void) throws {
         final class Channel: @unchecked Sendable {
             let condition = NSCondition()
             var queue: [[EthRecord]] = []
@@ -108,7 +134,7 @@ public enum EthETLReader {
                 chunk.reserveCapacity(chunkSize)
             }
             do {
-                try read(path: path) { r in
+                try read(path: path, columns: columns) { r in
                     chunk.append(r)
                     if chunk.count >= chunkSize { try push() }
                 }
@@ -146,7 +172,8 @@ public enum EthETLReader {
     }
 
     /// The records in one JSON Lines object.
-    public static func records(fromJSON v: JSONValue, origin: String, path: String, line: Int) throws -> [EthRecord] {
+    public static func records(fromJSON v: JSONValue, origin: String, path: String, line: Int,
+                               columns: [EthRecord.Kind: Set<String>]? = nil) throws -> [EthRecord] {
         guard case .object(let o) = v else { throw IngestError(.unexpectedShape, "expected one JSON object per line", path: path, line: line) }
         let kind: EthRecord.Kind
         if let t = o["type"]?.stringValue {
@@ -158,7 +185,7 @@ public enum EthETLReader {
                               + "\(o.keys.sorted().prefix(8).joined(separator: ", ")))", path: path, line: line)
         }
         var r = EthRecord(kind: kind, origin: origin)
-        for (name, x) in o where name != "type" {
+        for (name, x) in o where name != "type" && wanted(name, kind: kind, columns) {
             r[name] = try value(json: x, column: name, kind: kind, path: path, line: line)
         }
         return try expand(r, path: path, line: line)
@@ -169,16 +196,20 @@ public enum EthETLReader {
     }
 
     static func value(csvText raw: String, column: String, kind: EthRecord.Kind, path: String, line: Int) throws -> EthRecord.Value {
+        try value(csvText: raw, column: column, type: columnType(column, kind: kind), path: path, line: line)
+    }
+
+    static func value(csvText raw: String, column: String, type: ColumnType, path: String, line: Int) throws -> EthRecord.Value {
         let text = raw.asciiTrimmed
-        if text.isEmpty { return listColumns.contains(column) || column == "withdrawals" ? .list([]) : .null }
-        if column == "withdrawals" && kind == .block {
+        if text.isEmpty { return type == .list || column == "withdrawals" ? .list([]) : .null }
+        switch type {
+        case .withdrawals:
             // The CSV export joins the withdrawals' JSON with commas; JSON exports hold a Python-style list literal.
             var json = text.replacingOccurrences(of: "'", with: "\"")
             if !json.hasPrefix("[") { json = "[" + json + "]" }
             guard let list = try? JSONParser.parse(Array(json.utf8)) else { throw fail(column, "not a list of withdrawals", path, line) }
             return .list(try withdrawals(list, path: path, line: line).map(EthRecord.withdrawalText))
-        }
-        if numberColumns[kind]?.contains(column) == true {
+        case .number:
             // Canonical digits (no sign, no leading zero, short enough to be below 2^256) are kept as they are.
             let u = text.utf8
             if u.count < 78, u.first != UInt8(ascii: "0") || u.count == 1, u.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) {
@@ -186,14 +217,16 @@ public enum EthETLReader {
             }
             guard let n = UInt256(decimal: text) else { throw fail(column, "'\(text.prefix(70))' is not a non-negative integer below 2^256", path, line) }
             return .number(n.description)
+        case .list:
+            return .list(text.split(separator: ",").map { String($0).asciiTrimmed })
+        case .address, .other:
+            if text == "True" || text == "False" { return .bool(text == "True") }
+            if type == .address {
+                guard let a = EthAddress.normalized(text) else { throw fail(column, "'\(text.prefix(70))' is not an Ethereum address", path, line) }
+                return .text(a)
+            }
+            return .text(text.hasPrefix("0x") ? text.lowercased() : text)
         }
-        if listColumns.contains(column) { return .list(text.split(separator: ",").map { String($0).asciiTrimmed }) }
-        if text == "True" || text == "False" { return .bool(text == "True") }
-        if addressColumns.contains(column) {
-            guard let a = EthAddress.normalized(text) else { throw fail(column, "'\(text.prefix(70))' is not an Ethereum address", path, line) }
-            return .text(a)
-        }
-        return .text(text.hasPrefix("0x") ? text.lowercased() : text)
     }
 
     static func value(json: JSONValue, column: String, kind: EthRecord.Kind, path: String, line: Int) throws -> EthRecord.Value {
