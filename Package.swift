@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -28,7 +29,7 @@ let package = Package(
         .target(name: "FlowStore", dependencies: ["CSQLite", "FlowCore"]),
         .target(
             name: "FlowIngest",
-            dependencies: ["FlowCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["FlowCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "FlowExport", dependencies: ["FlowCore"]),
         .target(

@@ -16,10 +16,20 @@ extension Store {
         return out
     }
 
-    /// A `labels` row read from column `first` on: address, category, name, source, confidence, original_category.
+    /// The `labels` columns ``label(_:from:)`` reads, in its order (prefix them with `l.` through `labelColumns(_:)`).
+    static let labelColumns = labelColumns("")
+    static func labelColumns(_ prefix: String) -> String {
+        ["address", "category", "name", "source", "confidence", "original_category", "network", "actor", "is_cluster_definer", "lastmod"]
+            .map { prefix + $0 }.joined(separator: ", ")
+    }
+
+    /// A `labels` row read from column `first` on, in the order of ``labelColumns``.
     static func label(_ r: Statement, from first: Int32 = 0) -> Label {
-        Label(address: r.text(first), category: r.text(first + 1), name: r.text(first + 2), source: r.text(first + 3),
-              confidence: r.optionalInt(first + 4).map { Int($0) }, originalCategory: r.text(first + 5))
+        let network = r.text(first + 6)
+        return Label(address: r.text(first), category: r.text(first + 1), name: r.text(first + 2), source: r.text(first + 3),
+                     confidence: r.optionalInt(first + 4).map { Int($0) }, originalCategory: r.text(first + 5),
+                     network: network.isEmpty ? nil : network, actor: r.optionalText(first + 7), isClusterDefiner: r.int(first + 8) == 1,
+                     lastModified: r.optionalText(first + 9))
     }
 
     /// Address texts for ids (ids the store does not have are absent).
@@ -76,15 +86,15 @@ extension Store {
             // Many addresses: one pass over every label beats one lookup each.
             var out: [Int64: [Label]] = [:]
             let all = try db.prepare("""
-                SELECT a.id, l.address, l.category, l.name, l.source, l.confidence, l.original_category FROM labels l
-                JOIN addresses a ON a.address = l.address ORDER BY a.id, l.category, l.name, l.source
+                SELECT a.id, \(Self.labelColumns("l.")) FROM labels l
+                JOIN addresses a ON a.address = l.address ORDER BY a.id, l.category, l.name, l.source, l.network
                 """).rows([]) { (r: Statement) in (r.int(0), Self.label(r, from: 1)) }
             for (id, label) in all where wanted.contains(id) { out[id, default: []].append(label) }
             return out
         }
         let s = try db.prepare("""
-            SELECT l.address, l.category, l.name, l.source, l.confidence, l.original_category FROM labels l
-            JOIN addresses a ON a.address = l.address WHERE a.id = ?1 ORDER BY l.category, l.name, l.source
+            SELECT \(Self.labelColumns("l.")) FROM labels l
+            JOIN addresses a ON a.address = l.address WHERE a.id = ?1 ORDER BY l.category, l.name, l.source, l.network
             """)
         var out: [Int64: [Label]] = [:]
         for id in wanted {

@@ -4,7 +4,7 @@ import Foundation
 /// FlowTrace's embedded store: one SQLite file holding blocks, transactions, outputs, inputs, interned
 /// addresses and the ingest log. The schema is documented in `docs/SCHEMA.md`.
 public final class Store {
-    public static let schemaVersion = 6
+    public static let schemaVersion = 7
     public let db: Database
     /// Resolution state the last Bitcoin writer on this connection left for the next one.
     var bitcoinResolution: BitcoinResolutionState?
@@ -46,6 +46,7 @@ public final class Store {
         (4, tokenSchemaSQL),
         (5, positionKeysSQL),
         (6, derivedRangesSQL),
+        (7, labelProvenanceSQL),
     ]
 
     private func migrate() throws {
@@ -166,6 +167,25 @@ public final class Store {
         chain TEXT NOT NULL, address TEXT NOT NULL, symbol TEXT, name TEXT, decimals INTEGER, total_supply,
         source_id INTEGER NOT NULL,
         PRIMARY KEY (chain, address)
+    ) WITHOUT ROWID;
+    """
+
+    /// Version 7: labels keep the network, actor, cluster-definer flag and last change their source states, and are
+    /// unique per network too (the same legacy address text is a Bitcoin and a Bitcoin Cash address); the actors
+    /// of ActorPacks.
+    static let labelProvenanceSQL = """
+    CREATE TABLE labels_v7(
+        id INTEGER PRIMARY KEY, address TEXT NOT NULL, category TEXT NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL,
+        confidence INTEGER, original_category TEXT NOT NULL, source_id INTEGER, network TEXT NOT NULL DEFAULT '', actor TEXT,
+        is_cluster_definer INTEGER NOT NULL DEFAULT 0, lastmod TEXT,
+        UNIQUE (address, category, name, source, network)
+    );
+    INSERT INTO labels_v7(id, address, category, name, source, confidence, original_category, source_id)
+        SELECT id, address, category, name, source, confidence, original_category, source_id FROM labels;
+    DROP TABLE labels;
+    ALTER TABLE labels_v7 RENAME TO labels;
+    CREATE TABLE label_actors(
+        id TEXT PRIMARY KEY, label TEXT NOT NULL, categories TEXT NOT NULL, uri TEXT, jurisdictions TEXT, source_id INTEGER
     ) WITHOUT ROWID;
     """
 

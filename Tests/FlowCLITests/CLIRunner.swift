@@ -50,9 +50,15 @@ var builtBinary: URL {
 /// input: exit 65 and a message naming the file and containing `message`.
 func expectRefusedInput(_ format: String, name: String, content: String, message: String, in dir: URL, db: String,
                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+    try expectRefusedInput(["ingest", format], name: name, content: content, message: message, in: dir, db: db, sourceLocation: sourceLocation)
+}
+
+/// The same for any command that reads a file (`command` FILE --db DB), e.g. `["labels", "import", "ofac"]`.
+func expectRefusedInput(_ command: [String], name: String, content: String, message: String, in dir: URL, db: String,
+                        sourceLocation: SourceLocation = #_sourceLocation) throws {
     let file = dir.appendingPathComponent(name)
     try content.write(to: file, atomically: true, encoding: .utf8)
-    let run = runCLI(["ingest", format, file.path, "--db", db])
+    let run = runCLI(command + [file.path, "--db", db])
     #expect(run.exitCode == 65, "\(name): \(run.stderr)", sourceLocation: sourceLocation)
     #expect(run.stderr.contains(file.path) && run.stderr.contains(message), "\(name): \(run.stderr)", sourceLocation: sourceLocation)
 }

@@ -320,6 +320,8 @@ struct EthereumIngestTests {
             let db = dir.appendingPathComponent("v4.sqlite").path
             let files = ["blocks", "transactions", "logs"].map { "\(Self.stream)/expected_\($0).json" }
             #expect(runCLI(["ingest", "eth-etl"] + files + ["--db", db]).exitCode == 0)
+            #expect(runCLI(["labels", "add", "0x722122df12d4e14e13ac3b6895a86e84145b6967", "--category", "mixer", "--name", "Tornado",
+                            "--confidence", "90", "--db", db]).exitCode == 0)
             let before = try EthNodeTests.dump(db)
             let raw = try Database(path: db)
             try raw.execute("""
@@ -339,14 +341,20 @@ struct EthereumIngestTests {
                     PRIMARY KEY (chain, tx_hash, log_index)) WITHOUT ROWID;
                 INSERT INTO k4 SELECT chain, tx_hash, log_index, block, token, from_address, to_address, value, fungible FROM eth_token_transfers;
                 DROP TABLE eth_token_transfers; ALTER TABLE k4 RENAME TO eth_token_transfers;
-                DROP TABLE eth_pending; DROP TABLE eth_explorer_transfers; DROP TABLE eth_derived;
+                DROP TABLE eth_pending; DROP TABLE eth_explorer_transfers; DROP TABLE eth_derived; DROP TABLE label_actors;
+                CREATE TABLE l4(id INTEGER PRIMARY KEY, address TEXT NOT NULL, category TEXT NOT NULL, name TEXT NOT NULL,
+                    source TEXT NOT NULL, confidence INTEGER, original_category TEXT NOT NULL, source_id INTEGER,
+                    UNIQUE (address, category, name, source));
+                INSERT INTO l4 SELECT id, address, category, name, source, confidence, original_category, source_id FROM labels;
+                DROP TABLE labels; ALTER TABLE l4 RENAME TO labels;
                 UPDATE meta SET value = '4' WHERE key = 'schema_version';
                 """)
             #expect(runCLI(["stats", "--db", db]).exitCode == 74)
             #expect(runCLI(["ingest", "eth-etl", "--db", db]).exitCode == 0)
-            #expect(try Store(path: db, readOnly: true).db.scalarInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") == 6)
+            #expect(try Store(path: db, readOnly: true).db.scalarInt("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") == Int64(Store.schemaVersion))
             #expect(try EthNodeTests.dump(db) == before)
             #expect(before.filter { $0.hasPrefix("transfer:") }.count > 700)
+            #expect(try Store(path: db, readOnly: true).labels(of: "0x722122df12d4e14e13ac3b6895a86e84145b6967").map(\.confidence) == [90])
             // Version 6 finds a block's derived transfers by their id range: re-deriving both blocks replaces them.
             #expect(try Self.count(db, "SELECT count(*) FROM eth_derived") == 2)
             #expect(runCLI(["ingest", "eth-etl", "\(Self.stream)/expected_transactions.json", "--db", db]).exitCode == 0)

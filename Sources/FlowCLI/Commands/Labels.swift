@@ -8,7 +8,7 @@ import Foundation
 struct Labels: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add, import and show address labels.",
-        subcommands: [LabelsAdd.self, LabelsImport.self, LabelsShow.self])
+        subcommands: [LabelsAdd.self, LabelsImport.self, LabelsShow.self, LabelsStats.self])
 }
 
 /// Opens (creating if needed) a store for writing, mapping failures to exit codes.
@@ -46,26 +46,101 @@ struct LabelsAdd: ParsableCommand {
 
 struct LabelsImport: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import labels from a file.",
-        discussion: "Formats: csv (address,category,name,source[,confidence]). More label sources arrive with the label work.")
-    @Argument(help: "Format: csv.") var format: String
-    @Argument(help: "Files.") var files: [String]
-    @Option(help: "Path of the store.") var db: String
+        commandName: "import", abstract: "Import labels from files or folders of a label source.",
+        discussion: """
+            Formats:
+              tagpack           GraphSense TagPacks and ActorPacks (YAML; a folder is read for *.yaml, *.yml)
+              ofac              OFAC SDN addresses per asset: sanctioned_addresses_<ASSET>.txt or .json
+              etherscan-labels  Etherscan's combined account (or token) labels JSON: address -> {name, labels}
+              forta             Forta's labelled datasets (CSV): malicious labels, malicious contracts, phishing scams
+              csv               address,category,name,source[,confidence]
+            Every source's terms are mapped to FlowTrace's categories (\(LabelCategory.all.joined(separator: ", "))); the \
+            original term, source, confidence and the import are kept. Several labels per address are normal and \
+            conflicting ones are all kept. A file already imported (same SHA-256) is skipped.
+            """)
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case tagpack, ofac, etherscanLabels = "etherscan-labels", forta, csv
 
-    func validate() throws {
-        guard format == "csv" else { throw ValidationError("unknown label format '\(format)' (known: csv)") }
+        var extensions: Set<String> {
+            switch self {
+            case .tagpack: ["yaml", "yml"]
+            case .ofac: ["txt", "json"]
+            case .etherscanLabels: ["json"]
+            case .forta, .csv: ["csv"]
+            }
+        }
+    }
+    @Argument(help: "Format: \(Format.allCases.map(\.rawValue).joined(separator: ", ")).") var format: Format
+    @Argument(help: "Files, or folders searched for the format's files.") var files: [String]
+    @Option(help: "Path of the store.") var db: String
+    @Flag(help: "No per-file lines on stderr.") var quiet = false
+
+    /// The files named, folders expanded to their files of the format's extensions (sorted, recursively).
+    func expandedFiles() throws -> [String] {
+        try files.flatMap { path -> [String] in
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw CLIFailure(message: "\(path): no such file or folder", exitCode: ExitStatus.noInput)
+            }
+            guard isDirectory.boolValue else { return [path] }
+            let found = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? [])
+                .filter { format.extensions.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }
+                .sorted().map { (path as NSString).appendingPathComponent($0) }
+            if found.isEmpty {
+                throw CLIFailure(message: "\(path): no .\(format.extensions.sorted().joined(separator: "/.")) files in the folder",
+                                 exitCode: ExitStatus.noInput)
+            }
+            return found
+        }
     }
 
     func run() throws {
         try withExitCodes {
             let store = try openStoreForWriting(db)
-            for path in files {
-                guard let source = try newSource(path, format: "labels-csv", chain: .named("any"), store: store, verb: "imported",
-                                                 note: { Console.current.err($0 + "\n") }) else { continue }
-                let labels = try LabelsCSV.read(path: path)
-                let added = try store.addLabels(labels, source: source)
-                Console.current.err("\(path): \(labels.count) labels read, \(added) new\n")
+            let started = Date()
+            var read = 0, added = 0
+            for path in try expandedFiles() {
+                guard let source = try newSource(path, format: "labels-\(format.rawValue)", chain: .named("any"), store: store, verb: "imported",
+                                                 note: { if !quiet { Console.current.err($0 + "\n") } }) else { continue }
+                var labels: [Label] = [], actors: [LabelActor] = [], skipped = 0
+                switch format {
+                case .tagpack:
+                    let pack = try TagPackReader.read(path: path)
+                    (labels, actors, skipped) = (pack.labels, pack.actors, pack.skippedTags)
+                case .ofac: labels = try LabelLists.ofac(path: path)
+                case .etherscanLabels: labels = try LabelLists.etherscan(path: path)
+                case .forta: labels = try LabelLists.forta(path: path)
+                case .csv: labels = try LabelsCSV.read(path: path)
+                }
+                let new = try store.addLabels(labels, actors: actors, source: source)
+                read += labels.count
+                added += new
+                if !quiet {
+                    Console.current.err("\(path): \(labels.count) labels read, \(new) new"
+                                        + (actors.isEmpty ? "" : ", \(actors.count) actors") + (skipped > 0 ? ", \(skipped) tags without an address skipped" : "") + "\n")
+                }
             }
+            let seconds = Date().timeIntervalSince(started)
+            Console.current.err("imported \(read) labels (\(added) new) in \(String(format: "%.2f", seconds)) s\n")
+        }
+    }
+}
+
+struct LabelsStats: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Count the stored labels by category, import and network.")
+    @Option(help: "Path of the store.") var db: String
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try withExitCodes {
+            let stats = try openStoreForReading(db).labelStatistics()
+            if output.isJSON { Console.current.out(try jsonText(stats)); return }
+            var text = "\(stats.labels) labels on \(stats.addresses) addresses (\(stats.addressesWithSeveralCategories) with several categories), "
+                + "\(stats.actors) actors\n"
+            for (category, n) in stats.byCategory.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+                text += "  \(category): \(n)\n"
+            }
+            Console.current.out(text)
         }
     }
 }
@@ -76,13 +151,26 @@ struct LabelsShow: ParsableCommand {
     @Option(help: "Path of the store.") var db: String
     @OptionGroup var output: OutputOptions
 
-    struct Shown: Encodable { var address: String; var labels: [Label] }
+    struct Shown: Encodable {
+        var address: String
+        var categories: [String]
+        /// Whether the sources disagree on what the address is (several categories): shown, never resolved.
+        var hasConflicts: Bool
+        var labels: [Label]
+        var actors: [LabelActor]
+    }
 
     func run() throws {
         try withExitCodes {
             let normalized = AccountTransfer.normalizedAddress(address[...])
-            let labels = try openStoreForReading(db).labels(of: normalized)
-            if output.isJSON { Console.current.out(try jsonText(Shown(address: normalized, labels: labels))); return }
+            let store = try openStoreForReading(db)
+            let labels = try store.labels(of: normalized)
+            let categories = labels.map(\.category).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            if output.isJSON {
+                Console.current.out(try jsonText(Shown(address: normalized, categories: categories, hasConflicts: categories.count > 1,
+                                                       labels: labels, actors: try store.actors(labels.compactMap(\.actor)))))
+                return
+            }
             if labels.isEmpty { Console.current.out("\(normalized): no labels\n"); return }
             Console.current.out(labels.map { "\($0.address)  \($0.category)  \($0.name)  [\($0.source)\($0.confidence.map { ", \($0)%" } ?? "")]" }
                 .joined(separator: "\n") + "\n")
