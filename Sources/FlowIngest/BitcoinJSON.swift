@@ -402,9 +402,8 @@ public struct EsploraDecoder: Sendable {
 /// Reads a file as JSON, naming the file in errors.
 public enum JSONFile {
     public static func read(path: String) throws -> JSONValue {
-        guard FileManager.default.fileExists(atPath: path) else { throw IngestError(.missingFile, "no such file", path: path) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw IngestError(.unreadable, "cannot read", path: path) }
-        do { return try JSONParser.parse([UInt8](data)) } catch let e as IngestError { throw e.at(path: path) }
+        let bytes = try InputFile.bytes(path: path)
+        do { return try JSONParser.parse(bytes) } catch let e as IngestError { throw e.at(path: path) }
     }
 
     /// Streams a JSON Lines file, one parsed value per non-blank line, with its 1-based line number.

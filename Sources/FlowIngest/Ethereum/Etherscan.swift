@@ -16,11 +16,7 @@ import Foundation
 public enum EtherscanReader {
     /// Reads one file; `token` names the contract of a token-contract-page CSV export.
     public static func read(path: String, token: String? = nil) throws -> [EthRecord] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw IngestError(FileManager.default.fileExists(atPath: path) ? .unreadable : .missingFile,
-                              FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file", path: path)
-        }
-        let bytes = Array(data)
+        let bytes = try InputFile.bytes(path: path)
         let first = bytes.first { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 && $0 != 0xef && $0 != 0xbb && $0 != 0xbf }
         if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
             let json: JSONValue

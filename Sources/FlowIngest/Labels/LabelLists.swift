@@ -5,17 +5,6 @@ import Foundation
 /// account labels, Forta's labelled datasets. Each maps the source's terms to FlowTrace's categories (see
 /// ``LabelCategory/labels(address:terms:name:source:confidence:network:actor:isClusterDefiner:lastModified:)``).
 public enum LabelLists {
-    private static func bytes(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw IngestError(FileManager.default.fileExists(atPath: path) ? .unreadable : .missingFile, "cannot read the file", path: path)
-        }
-        return [UInt8](data)
-    }
-
-    private static func json(_ path: String) throws -> JSONValue {
-        do { return try JSONParser.parse(try bytes(path)) } catch let e as IngestError { throw e.at(path: path) }
-    }
-
     /// OFAC SDN digital-currency addresses, one list per asset: `sanctioned_addresses_<ASSET>.txt` (one address a
     /// line) or `.json` (a list of strings). The asset comes from the file name (`XBT` is Bitcoin, `btc`).
     ///
@@ -29,27 +18,27 @@ public enum LabelLists {
         }
         let asset = String(file[file.index(after: underscore)...])
         let network = asset == "XBT" ? "btc" : asset.lowercased()
-        var entries: [(String, Int)] = []
+        var entries: [String] = []
         if path.hasSuffix(".json") {
-            guard let list = try json(path).arrayValue else { throw IngestError(.unexpectedShape, "expected a JSON list of addresses", path: path) }
+            guard let list = try JSONFile.read(path: path).arrayValue else { throw IngestError(.unexpectedShape, "expected a JSON list of addresses", path: path) }
             for (i, item) in list.enumerated() {
                 guard let s = item.stringValue, !s.isEmpty else {
                     throw IngestError(.unexpectedShape, "entry \(i) of the list is not an address string", path: path)
                 }
-                entries.append((s, 1))
+                entries.append(s)
             }
         } else {
-            let text = String(decoding: try bytes(path), as: UTF8.self)
+            let text = String(decoding: try InputFile.bytes(path: path), as: UTF8.self)
             for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let s = line.trimmingCharacters(in: .whitespacesAndNewlines)
                 if s.isEmpty || s.hasPrefix("#") { continue }
                 guard !s.contains(where: { $0 == " " || $0 == "," || $0 == "\t" }) else {
                     throw IngestError(.corrupt, "'\(s.prefix(80))' is not one address", path: path, line: i + 1)
                 }
-                entries.append((s, i + 1))
+                entries.append(s)
             }
         }
-        return entries.flatMap { address, _ in
+        return entries.flatMap { address in
             LabelCategory.labels(address: AccountTransfer.normalizedAddress(address[...]), terms: ["sanction"],
                                  name: "OFAC SDN list (\(asset))", source: "OFAC SDN list", confidence: TagPackReader.confidenceLevels["authority_data"],
                                  network: network)
@@ -62,7 +51,7 @@ public enum LabelLists {
     ///
     /// Format reference: brianleect/etherscan-labels `data/etherscan/combined/combined*Labels.json`.
     public static func etherscan(path: String) throws -> [Label] {
-        guard let object = try json(path).objectValue else {
+        guard let object = try JSONFile.read(path: path).objectValue else {
             throw IngestError(.unexpectedShape, "expected a JSON object of address → {name, labels}", path: path)
         }
         var out: [Label] = []

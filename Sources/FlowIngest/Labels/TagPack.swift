@@ -34,10 +34,9 @@ public enum TagPackReader {
     /// Reads one TagPack or ActorPack (told apart by a `tags` or an `actors` list).
     /// - Throws: ``IngestError`` naming the file and line of bad YAML, a missing mandatory field or a bad value.
     public static func read(path: String) throws -> Pack {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw IngestError(FileManager.default.fileExists(atPath: path) ? .unreadable : .missingFile, "cannot read the file", path: path)
+        guard let text = String(bytes: try InputFile.bytes(path: path), encoding: .utf8) else {
+            throw IngestError(.corrupt, "not UTF-8 text", path: path)
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw IngestError(.corrupt, "not UTF-8 text", path: path) }
         let root: Node?
         do {
             root = try Parser(yaml: text, resolver: .basic).singleRoot()
@@ -67,7 +66,6 @@ public enum TagPackReader {
             let line = tag.mark?.line
             func value(_ key: String) throws -> String? {
                 guard let node = fields[key] ?? defaults[key] else { return nil }
-                if node.scalar == nil && node.mapping == nil && node.sequence == nil { return nil }
                 guard let scalar = node.scalar else {
                     throw IngestError(.corrupt, "\(key) is not a single value", path: path, line: node.mark?.line ?? line)
                 }
