@@ -4,7 +4,7 @@ import Foundation
 /// FlowTrace's embedded store: one SQLite file holding blocks, transactions, outputs, inputs, interned
 /// addresses and the ingest log. The schema is documented in `docs/SCHEMA.md`.
 public final class Store {
-    public static let schemaVersion = 7
+    public static let schemaVersion = 8
     public let db: Database
     /// Resolution state the last Bitcoin writer on this connection left for the next one.
     var bitcoinResolution: BitcoinResolutionState?
@@ -47,6 +47,7 @@ public final class Store {
         (5, positionKeysSQL),
         (6, derivedRangesSQL),
         (7, labelProvenanceSQL),
+        (8, clusterSchemaSQL),
     ]
 
     private func migrate() throws {

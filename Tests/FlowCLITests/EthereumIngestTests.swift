@@ -342,6 +342,7 @@ struct EthereumIngestTests {
                 INSERT INTO k4 SELECT chain, tx_hash, log_index, block, token, from_address, to_address, value, fungible FROM eth_token_transfers;
                 DROP TABLE eth_token_transfers; ALTER TABLE k4 RENAME TO eth_token_transfers;
                 DROP TABLE eth_pending; DROP TABLE eth_explorer_transfers; DROP TABLE eth_derived; DROP TABLE label_actors;
+                DROP TABLE cluster_members; DROP TABLE cluster_merges; DROP TABLE cluster_progress; DROP TABLE cluster_pending;
                 CREATE TABLE l4(id INTEGER PRIMARY KEY, address TEXT NOT NULL, category TEXT NOT NULL, name TEXT NOT NULL,
                     source TEXT NOT NULL, confidence INTEGER, original_category TEXT NOT NULL, source_id INTEGER,
                     UNIQUE (address, category, name, source));

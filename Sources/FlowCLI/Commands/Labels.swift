@@ -158,6 +158,8 @@ struct LabelsShow: ParsableCommand {
         var hasConflicts: Bool
         var labels: [Label]
         var actors: [LabelActor]
+        /// The address's cluster, whose members' labels it inherits (each with its own address, source and confidence).
+        @NullEncoded var cluster: ClusterInfo?
     }
 
     func run() throws {
@@ -166,14 +168,23 @@ struct LabelsShow: ParsableCommand {
             let store = try openStoreForReading(db)
             let labels = try store.labels(of: normalized)
             let categories = labels.map(\.category).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            let cluster = try store.addressID(of: normalized).flatMap { try store.clusterID(ofAddressID: $0) }
+                .map { try clusterInfo(store: store, cluster: $0) }
             if output.isJSON {
                 Console.current.out(try jsonText(Shown(address: normalized, categories: categories, hasConflicts: categories.count > 1,
-                                                       labels: labels, actors: try store.actors(labels.compactMap(\.actor)))))
+                                                       labels: labels, actors: try store.actors(labels.compactMap(\.actor)), cluster: cluster)))
                 return
             }
-            if labels.isEmpty { Console.current.out("\(normalized): no labels\n"); return }
-            Console.current.out(labels.map { "\($0.address)  \($0.category)  \($0.name)  [\($0.source)\($0.confidence.map { ", \($0)%" } ?? "")]" }
-                .joined(separator: "\n") + "\n")
+            var text = labels.isEmpty ? "\(normalized): no labels\n"
+                : labels.map { "\($0.address)  \($0.category)  \($0.name)  [\($0.source)\($0.confidence.map { ", \($0)%" } ?? "")]" }
+                    .joined(separator: "\n") + "\n"
+            if let cluster {
+                text += "in cluster \(cluster.id) (\(cluster.size) addresses)\(cluster.labels.isEmpty ? "" : ", inheriting:")\n"
+                for l in cluster.labels where !labels.contains(l) {
+                    text += "  \(l.category)  \(l.name)  [\(l.source)\(l.confidence.map { ", \($0)%" } ?? "")] on \(l.address)\n"
+                }
+            }
+            Console.current.out(text)
         }
     }
 }

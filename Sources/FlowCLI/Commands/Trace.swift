@@ -26,6 +26,8 @@ struct TraceOptions: ParsableArguments {
     @Option(help: "Account data: the asset symbol to follow (needed when the seeds move several).") var asset: String?
     @Option(help: "Snapshot path (default: <db>.graph).") var graph: String?
     @Flag(help: "Refuse a missing or stale snapshot instead of recompiling it.") var noCompile = false
+    @Flag(help: "Entities: addresses inherit their cluster's labels (for --stop-at and categories) and totals are added per cluster (run `flowtrace cluster` first).")
+    var entities = false
 
     func validate() throws {
         if let maxHops, maxHops < 1 { throw ValidationError("--max-hops must be at least 1") }
@@ -119,6 +121,22 @@ struct TraceReport: Encodable {
     var edgesTruncated: Bool
     var expanded: Int
     var storeGeneration: Int64
+    /// With --entities: sinks summed per cluster (an address in no cluster is its own entity), the largest first.
+    var entities: [Entity]?
+
+    struct Entity: Encodable {
+        /// The cluster's smallest member, or the address itself when it is in no cluster.
+        var entity: String
+        var isCluster: Bool
+        var size: Int
+        @NullEncoded var label: String?
+        var category: String
+        var amount: String
+        /// Sinks (address and reason) in the entity, and the distinct addresses among them.
+        var sinks: Int
+        var addresses: Int
+        var hops: Int
+    }
 }
 
 /// Unix seconds as ISO-8601 UTC (`2009-01-12T03:30:25Z`), by integer arithmetic (days to civil date after
@@ -157,7 +175,8 @@ struct TraceRunner {
         let graphs = try compiledGraphs(store: store, db: options.db, path: options.graph, allowCompile: !options.noCompile)
         let limits = options.limits
         let resolved = try resolve(store: store, graphs: graphs)
-        let stopIDs = try store.addressIDs(labelledWith: options.stopCategories)
+        var stopIDs = try store.addressIDs(labelledWith: options.stopCategories)
+        if options.entities { stopIDs = try store.expandedToClusters(stopIDs) }
         let amountLimit = options.amount.flatMap { Int128($0) }
         switch resolved {
         case .utxo(let outputs, let seeds):
@@ -357,7 +376,18 @@ struct TraceRunner {
         let listed = maxSinks.map { order.prefix($0) } ?? order[...]
         let texts = try store.addressTexts(listed.compactMap { merged[$0].key.address })
         // Categories for the totals: every sink's labels, looked up only when the store has any.
-        let labels = try store.hasLabels() ? try store.labels(ofAddressIDs: merged.compactMap(\.key.address)) : [:]
+        var labels = try store.hasLabels() ? try store.labels(ofAddressIDs: merged.compactMap(\.key.address)) : [:]
+        // With --entities an address also carries its cluster's labels (after its own).
+        var clusterOf: [Int64: Int64] = [:]
+        if options.entities {
+            clusterOf = try store.clusterIDs(ofAddressIDs: merged.compactMap(\.key.address))
+            let inherited = try store.hasLabels() ? try store.clusterLabels(Set(clusterOf.values)) : [:]
+            for (address, cluster) in clusterOf {
+                guard let more = inherited[cluster] else { continue }
+                let own = labels[address] ?? []
+                labels[address] = own + more.filter { !own.contains($0) }
+            }
+        }
         let stopSet = Set(options.stopCategories)
         func chosenLabel(_ k: Key) -> Label? {
             guard !labels.isEmpty, let address = k.address, let addressLabels = labels[address] else { return nil }
@@ -389,6 +419,8 @@ struct TraceRunner {
                          reason: k.reason.rawValue, count: a.count)
         }
         let sinkCount = merged.count
+        let entities = options.entities ? try entityTotals(merged.map { ($0.key.address, $0.key.isFee, $0.amount, $0.hop) }, clusterOf: clusterOf,
+                                                           store: store, chosenLabel: { chosenLabel(Key(address: $0, reason: .unspent, isFee: false)) }) : nil
 
         // Edges: the largest flows, then in (hop, from, to) order.
         let flowIndices = outcome.flows.indices.sorted { a, b in
@@ -448,7 +480,37 @@ struct TraceRunner {
             sinks: sinks, sinkCount: sinkCount,
             totals: .init(byCategory: byCategory.mapValues { String($0) }, byHop: Dictionary(uniqueKeysWithValues: byHop.map { (String($0.key), String($0.value)) }), byReason: byReason.mapValues { String($0) }),
             edges: edges, edgeCount: outcome.flows.count, edgesTruncated: outcome.flows.count > edges.count,
-            expanded: outcome.expanded, storeGeneration: graphs.storeGeneration)
+            expanded: outcome.expanded, storeGeneration: graphs.storeGeneration, entities: entities)
+    }
+
+    /// Sinks summed per entity: the address's cluster, or the address alone.
+    func entityTotals(_ sinks: [(address: Int64?, isFee: Bool, amount: Int128, hop: Int)], clusterOf: [Int64: Int64], store: Store,
+                      chosenLabel: (Int64) -> Label?) throws -> [TraceReport.Entity] {
+        struct Acc { var amount: Int128 = 0; var sinks = 0; var addresses = Set<Int64>(); var hop = Int.max; var representative: Int64? }
+        var byEntity: [String: Acc] = [:]
+        for s in sinks {
+            let key: String
+            if s.isFee { key = "fee" } else if let a = s.address { key = clusterOf[a].map { "c\($0)" } ?? "a\(a)" } else { key = "unknown" }
+            var acc = byEntity[key] ?? Acc()
+            acc.amount += s.amount; acc.sinks += 1; acc.hop = min(acc.hop, s.hop)
+            if let a = s.address { acc.addresses.insert(a); acc.representative = clusterOf[a] ?? a }
+            byEntity[key] = acc
+        }
+        let texts = try store.addressTexts(byEntity.values.compactMap(\.representative))
+        var out: [TraceReport.Entity] = []
+        for (key, acc) in byEntity {
+            let isCluster = key.hasPrefix("c")
+            let member = acc.addresses.min()
+            let label = member.flatMap(chosenLabel)
+            out.append(.init(entity: key == "fee" ? "(fee)" : acc.representative.flatMap { texts[$0] } ?? "(unknown)", isCluster: isCluster,
+                             size: try acc.representative.map { isCluster ? try store.clusterSize($0) : 1 } ?? 0,
+                             label: label?.name, category: key == "fee" ? "fee" : label?.category ?? "unlabelled", amount: String(acc.amount),
+                             sinks: acc.sinks, addresses: acc.addresses.count, hops: acc.hop))
+        }
+        return out.sorted { a, b in
+            let (x, y) = (Int128(a.amount) ?? 0, Int128(b.amount) ?? 0)
+            return x != y ? x > y : a.entity < b.entity
+        }
     }
 }
 
