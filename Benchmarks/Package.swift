@@ -34,6 +34,7 @@ let package = Package(
         .executableTarget(name: "ingest-rate", dependencies: ["BenchSupport"], path: "Sources/ingest-rate"),
         .target(name: "FixtureRandom", path: "Sources/FixtureRandom"),
         .executableTarget(name: "make-graph-fixture", dependencies: ["FixtureRandom"], path: "Sources/make-graph-fixture"),
+        .executableTarget(name: "make-btc-etl-fixture", dependencies: ["FixtureRandom"], path: "Sources/make-btc-etl-fixture"),
         .executableTarget(name: "make-eth-etl-fixture", dependencies: ["FixtureRandom"], path: "Sources/make-eth-etl-fixture"),
         .executableTarget(name: "snapshot-load", dependencies: ["BenchSupport"], path: "Sources/snapshot-load"),
         .executableTarget(name: "trace-kernels", dependencies: ["BenchSupport"], path: "Sources/trace-kernels"),

@@ -1,5 +1,3 @@
-import FlowCore
-
 /// One Ethereum record in ethereum-etl's vocabulary — kind (`block`, `transaction`, `receipt`, `log`,
 /// `token_transfer`, `trace`, `withdrawal`) and its fields by ETL column name — whatever format it came from
 /// (JSON-RPC replies, ETL CSV or JSON Lines). Quantities are exact decimal text, never floating point.

@@ -55,7 +55,7 @@ extension Store {
     CREATE INDEX cluster_members_cluster ON cluster_members(cluster_id);
     CREATE TABLE cluster_merges(
         id INTEGER PRIMARY KEY, a_id INTEGER NOT NULL, b_id INTEGER NOT NULL, heuristic TEXT NOT NULL, confidence INTEGER NOT NULL,
-        chain TEXT NOT NULL, tx TEXT NOT NULL, via_id INTEGER, run_id INTEGER NOT NULL
+        chain TEXT NOT NULL, tx_id INTEGER, tx TEXT, via_id INTEGER, run_id INTEGER NOT NULL
     );
     CREATE INDEX cluster_merges_a ON cluster_merges(a_id);
     CREATE INDEX cluster_merges_b ON cluster_merges(b_id);
@@ -183,7 +183,11 @@ extension Store {
         var x = b
         while x != a, let step = reachedBy[x] { path.append((step.previous, x, step.mergeID)); x = step.previous }
         path.reverse()
-        let merge = try db.prepare("SELECT heuristic, confidence, chain, tx, via_id FROM cluster_merges WHERE id = ?1")
+        // A Bitcoin merge names its transaction by store id, an account merge by hash.
+        let merge = try db.prepare("""
+            SELECT m.heuristic, m.confidence, m.chain, coalesce(m.tx, lower(hex(t.txid)), '?'), m.via_id FROM cluster_merges m
+            LEFT JOIN transactions t ON t.id = m.tx_id WHERE m.id = ?1
+            """)
         let rows = try path.map { p in
             try merge.rows([.int(p.merge)]) { (h: $0.text(0), c: Int($0.int(1)), chain: $0.text(2), tx: $0.text(3), via: $0.optionalInt(4)) }[0]
         }
@@ -214,15 +218,27 @@ private struct ClusterRun {
 
     init(store: Store, options: ClusterOptions, runID: Int64) throws {
         self.store = store; self.options = options; self.runID = runID
+        let saved = try store.db.prepare("SELECT heuristic, last_id FROM cluster_progress").rows([]) { ($0.text(0), $0.int(1)) }
+        var progress: [String: Int64] = [:]
+        for (h, last) in saved { progress[h] = last }
+        self.progress = progress
+        summary.heuristics = ClusterHeuristic.allCases.filter { options.heuristics.contains($0) }.map(\.rawValue)
+        // The existing clusters are needed only when something new can be merged.
+        let db = store.db
+        func unread(_ h: ClusterHeuristic, _ table: String) throws -> Bool {
+            guard options.heuristics.contains(h) else { return false }
+            return try (db.scalarInt("SELECT coalesce(max(id), 0) FROM \(table)") ?? 0) > progress[h.rawValue] ?? 0
+        }
+        let hasWork = try unread(.multiInput, "transactions") || unread(.change, "transactions") || unread(.deposit, "transfers")
+            || (try db.scalarInt("SELECT count(*) FROM cluster_pending") ?? 0) > 0
         var stored: [Int64: Int64] = [:]
-        let s = try store.db.prepare("SELECT address_id, cluster_id FROM cluster_members")
-        try s.bind([])
-        while try s.step() { stored[s.int(0)] = s.int(1) }
+        if hasWork {
+            let s = try db.prepare("SELECT address_id, cluster_id FROM cluster_members")
+            try s.bind([])
+            while try s.step() { stored[s.int(0)] = s.int(1) }
+        }
         self.stored = stored
         forest = ClusterForest(assignments: stored.map { (address: $0.key, cluster: $0.value) })
-        let saved = try store.db.prepare("SELECT heuristic, last_id FROM cluster_progress").rows([]) { ($0.text(0), $0.int(1)) }
-        for (h, last) in saved { progress[h] = last }
-        summary.heuristics = ClusterHeuristic.allCases.filter { options.heuristics.contains($0) }.map(\.rawValue)
     }
 
     // MARK: Bitcoin: multi-input and change
@@ -236,20 +252,12 @@ private struct ClusterRun {
             ? "SELECT i.tx_id, i.address_id, a.script_type FROM inputs i LEFT JOIN addresses a ON a.id = i.address_id"
             : "SELECT i.tx_id, i.address_id, NULL FROM inputs i"
         let isNew = try db.prepare("SELECT NOT EXISTS(SELECT 1 FROM outputs WHERE address_id = ?1 AND tx_id < ?2)")
-        let txids = try db.prepare("SELECT txid FROM transactions WHERE id = ?1")
         var coinJoins: [String: Int] = [:]
         var waiting: [(ClusterHeuristic, Int64)] = []
         var resolved: [(ClusterHeuristic, Int64)] = []
 
         func apply(_ heuristics: [ClusterHeuristic], txID: Int64, tx: ClusterTransaction, forest: inout ClusterForest,
                    changeOutputs: inout Int, merges: inout [String: Int]) throws {
-            var txid: String?
-            func txText() throws -> String {
-                if let txid { return txid }
-                let t = try txids.rows([.int(txID)]) { Hex.encode($0.blob(0)) }.first ?? "?"
-                txid = t
-                return t
-            }
             for h in heuristics {
                 if !tx.hasAllInputAddresses { waiting.append((h, txID)) } else { resolved.append((h, txID)) }
                 switch h {
@@ -258,7 +266,7 @@ private struct ClusterRun {
                     guard distinct.count >= 2 else { continue }
                     if let pattern = CoinJoinDetector.pattern(of: tx) { coinJoins[pattern.rawValue, default: 0] += 1; continue }
                     for other in distinct.dropFirst()
-                    where forest.union(distinct[0], other, heuristic: .multiInput, chain: "bitcoin", tx: try txText()) {
+                    where forest.union(distinct[0], other, heuristic: .multiInput, chain: "bitcoin", tx: .storedTransaction(txID)) {
                         merges[h.rawValue, default: 0] += 1
                     }
                 case .change:
@@ -268,7 +276,7 @@ private struct ClusterRun {
                     }
                     guard let change = found else { continue }
                     changeOutputs += 1
-                    if forest.union(first, tx.outputs[change].address, heuristic: .change, chain: "bitcoin", tx: try txText()) {
+                    if forest.union(first, tx.outputs[change].address, heuristic: .change, chain: "bitcoin", tx: .storedTransaction(txID)) {
                         merges[h.rawValue, default: 0] += 1
                     }
                 case .deposit:
@@ -413,7 +421,7 @@ private struct ClusterRun {
                 network: nil, actor: exchangeLabel?.actor))
             guard let first = finding.senders.first else { continue }
             for s in finding.senders.dropFirst()
-            where forest.union(first.address, s.address, heuristic: .deposit, chain: chainOf[asset] ?? "ethereum", tx: s.tx) {
+            where forest.union(first.address, s.address, heuristic: .deposit, chain: chainOf[asset] ?? "ethereum", tx: .transactionHash(s.tx)) {
                 via[forest.merges.count - 1] = candidate
                 summary.merges[ClusterHeuristic.deposit.rawValue, default: 0] += 1
             }
@@ -423,13 +431,25 @@ private struct ClusterRun {
     // MARK: Writing
 
     mutating func write() throws {
+        // Into empty tables (a first run, or --rebuild) rows go in without their indexes, which are then built once:
+        // sorting once is far cheaper than a random B-tree insert per row.
+        let mergesBefore = try db.scalarInt("SELECT count(*) FROM cluster_merges") ?? 0
+        let bulk = stored.isEmpty && mergesBefore == 0 && forest.merges.count > 10_000
+        let indexes = [("cluster_merges_a", "cluster_merges(a_id)"), ("cluster_merges_b", "cluster_merges(b_id)"),
+                       ("cluster_members_cluster", "cluster_members(cluster_id)")]
+        if bulk { for (name, _) in indexes { try db.execute("DROP INDEX IF EXISTS \(name)") } }
         let merge = try db.prepare("""
-            INSERT INTO cluster_merges(a_id, b_id, heuristic, confidence, chain, tx, via_id, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            INSERT INTO cluster_merges(a_id, b_id, heuristic, confidence, chain, tx_id, tx, via_id, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
             """)
         for (i, m) in forest.merges.enumerated() {
             merge.rewind()
             merge.bind(1, m.a); merge.bind(2, m.b); merge.bind(3, m.heuristic.rawValue); merge.bind(4, m.heuristic.confidence)
-            merge.bind(5, m.chain); merge.bind(6, m.tx); merge.bind(7, via[i]); merge.bind(8, runID)
+            merge.bind(5, m.chain)
+            switch m.tx {
+            case .storedTransaction(let id): merge.bind(6, id); merge.bindNull(7)
+            case .transactionHash(let hash): merge.bindNull(6); merge.bind(7, hash)
+            }
+            merge.bind(8, via[i]); merge.bind(9, runID)
             try merge.run()
         }
         let member = try db.prepare("""
@@ -442,6 +462,7 @@ private struct ClusterRun {
                 try member.run()
             }
         }
+        if bulk { for (name, on) in indexes { try db.execute("CREATE INDEX IF NOT EXISTS \(name) ON \(on)") } }
         let label = try db.prepare("""
             INSERT INTO labels(address, category, name, source, confidence, original_category, source_id, network, actor)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '', ?8) ON CONFLICT DO NOTHING

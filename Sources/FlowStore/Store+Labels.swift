@@ -79,7 +79,8 @@ extension Store {
     public func labelStatistics() throws -> LabelStatistics {
         func counts(_ sql: String) throws -> [String: Int] {
             var out: [String: Int] = [:]
-            for (k, n) in try db.prepare(sql).rows([]) { ($0.text(0), Int($0.int(1))) } { out[k] = n }
+            let rows = try db.prepare(sql).rows([]) { ($0.text(0), Int($0.int(1))) }
+            for (k, n) in rows { out[k] = n }
             return out
         }
         return LabelStatistics(

@@ -107,11 +107,11 @@ struct ClusterRuleTests {
 
     @Test func forestRecordsOnlyMergesThatJoinClusters() {
         var forest = ClusterForest()
-        let joined = [forest.union(7, 3, heuristic: .multiInput, chain: "bitcoin", tx: "t1"),
-                      forest.union(3, 9, heuristic: .change, chain: "bitcoin", tx: "t2"),
-                      forest.union(9, 7, heuristic: .multiInput, chain: "bitcoin", tx: "t3")]
+        let joined = [forest.union(7, 3, heuristic: .multiInput, chain: "bitcoin", tx: .transactionHash("t1")),
+                      forest.union(3, 9, heuristic: .change, chain: "bitcoin", tx: .transactionHash("t2")),
+                      forest.union(9, 7, heuristic: .multiInput, chain: "bitcoin", tx: .transactionHash("t3"))]
         #expect(joined == [true, true, false])
-        #expect(forest.merges.map(\.tx) == ["t1", "t2"])
+        #expect(forest.merges.map(\.tx) == [.transactionHash("t1"), .transactionHash("t2")])
         // The representative is the smallest id, whatever the order of unions.
         let roots = [forest.find(9), forest.find(7), forest.find(4)]
         #expect(roots == [3, 3, 4])
@@ -121,7 +121,7 @@ struct ClusterRuleTests {
         // Existing clusters {3, 7, 9} and {1, 5}: joining them moves everyone to 1.
         let existing: [(address: Int64, cluster: Int64)] = [(3, 3), (7, 3), (9, 3), (1, 1), (5, 1)]
         var later = ClusterForest(assignments: existing)
-        let joinedLater = later.union(9, 5, heuristic: .multiInput, chain: "bitcoin", tx: "t4")
+        let joinedLater = later.union(9, 5, heuristic: .multiInput, chain: "bitcoin", tx: .transactionHash("t4"))
         #expect(joinedLater)
         let after = Set(later.assignments().map(\.cluster))
         #expect(after == [1])

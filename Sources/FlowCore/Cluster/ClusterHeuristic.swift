@@ -24,16 +24,21 @@ public enum ClusterHeuristic: String, CaseIterable, Sendable, Codable {
     public static let defaults: [ClusterHeuristic] = [.multiInput, .deposit]
 }
 
+/// The transaction a merge rests on: a stored Bitcoin transaction (by store id) or an account transaction's hash.
+public enum ClusterEvidence: Hashable, Sendable {
+    case storedTransaction(Int64)
+    case transactionHash(String)
+}
+
 /// Why two addresses are in one cluster: one merge, with the transaction and heuristic behind it.
 public struct ClusterMerge: Hashable, Sendable {
     public var a: Int64
     public var b: Int64
     public var heuristic: ClusterHeuristic
     public var chain: String
-    /// The transaction that is the evidence (display txid, or an account transaction hash).
-    public var tx: String
+    public var tx: ClusterEvidence
 
-    public init(a: Int64, b: Int64, heuristic: ClusterHeuristic, chain: String, tx: String) {
+    public init(a: Int64, b: Int64, heuristic: ClusterHeuristic, chain: String, tx: ClusterEvidence) {
         self.a = a; self.b = b; self.heuristic = heuristic; self.chain = chain; self.tx = tx
     }
 }
@@ -72,7 +77,7 @@ public struct ClusterForest: Sendable {
     /// Puts `a` and `b` in one cluster; records `evidence` when they were in different ones.
     /// - Returns: whether the clusters were different.
     @discardableResult
-    public mutating func union(_ a: Int64, _ b: Int64, heuristic: ClusterHeuristic, chain: String, tx: String) -> Bool {
+    public mutating func union(_ a: Int64, _ b: Int64, heuristic: ClusterHeuristic, chain: String, tx: ClusterEvidence) -> Bool {
         let ra = find(a), rb = find(b)
         guard ra != rb else { return false }
         let (root, child) = ra < rb ? (ra, rb) : (rb, ra)
