@@ -254,23 +254,24 @@ private struct ClusterRun {
         let isNew = try db.prepare("SELECT NOT EXISTS(SELECT 1 FROM outputs WHERE address_id = ?1 AND tx_id < ?2)")
         var coinJoins: [String: Int] = [:]
         var waiting: [(ClusterHeuristic, Int64)] = []
-        var resolved: [(ClusterHeuristic, Int64)] = []
+        var resolved: [(ClusterHeuristic, Int64)] = []  // waiting transactions whose inputs are all known now
 
         func apply(_ heuristics: [ClusterHeuristic], txID: Int64, tx: ClusterTransaction, forest: inout ClusterForest,
                    changeOutputs: inout Int, merges: inout [String: Int]) throws {
+            let coinJoin = CoinJoinDetector.pattern(of: tx)
             for h in heuristics {
-                if !tx.hasAllInputAddresses { waiting.append((h, txID)) } else { resolved.append((h, txID)) }
+                if !tx.hasAllInputAddresses { waiting.append((h, txID)) }
                 switch h {
                 case .multiInput:
                     let distinct = tx.distinctInputAddresses
                     guard distinct.count >= 2 else { continue }
-                    if let pattern = CoinJoinDetector.pattern(of: tx) { coinJoins[pattern.rawValue, default: 0] += 1; continue }
+                    if let pattern = coinJoin { coinJoins[pattern.rawValue, default: 0] += 1; continue }
                     for other in distinct.dropFirst()
                     where forest.union(distinct[0], other, heuristic: .multiInput, chain: "bitcoin", tx: .storedTransaction(txID)) {
                         merges[h.rawValue, default: 0] += 1
                     }
                 case .change:
-                    guard CoinJoinDetector.pattern(of: tx) == nil, let first = tx.inputAddresses.first ?? nil else { continue }
+                    guard coinJoin == nil, let first = tx.inputAddresses.first ?? nil else { continue }
                     let found = try ChangeDetector.changeOutput(of: tx) { i in
                         try isNew.rows([.int(tx.outputs[i].address), .int(txID)]) { $0.int(0) }.first == 1
                     }
@@ -304,7 +305,9 @@ private struct ClusterRun {
                 .init(valueSats: $0.int(0), address: $0.int(1), scriptType: ScriptType(rawValue: Int($0.int(2))) ?? .nonstandard)
             }
             summary.transactionsRead += 1
-            try apply(pendingByTx[txID] ?? [], txID: txID, tx: tx, forest: &forest, changeOutputs: &summary.changeOutputs, merges: &summary.merges)
+            let heuristics = pendingByTx[txID] ?? []
+            try apply(heuristics, txID: txID, tx: tx, forest: &forest, changeOutputs: &summary.changeOutputs, merges: &summary.merges)
+            if tx.hasAllInputAddresses { resolved += heuristics.map { ($0, txID) } }
         }
 
         // New transactions: one ordered pass over transactions, inputs and outputs together.

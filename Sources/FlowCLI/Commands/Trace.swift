@@ -376,12 +376,13 @@ struct TraceRunner {
         let listed = maxSinks.map { order.prefix($0) } ?? order[...]
         let texts = try store.addressTexts(listed.compactMap { merged[$0].key.address })
         // Categories for the totals: every sink's labels, looked up only when the store has any.
-        var labels = try store.hasLabels() ? try store.labels(ofAddressIDs: merged.compactMap(\.key.address)) : [:]
+        let hasLabels = try store.hasLabels()
+        var labels = hasLabels ? try store.labels(ofAddressIDs: merged.compactMap(\.key.address)) : [:]
         // With --entities an address also carries its cluster's labels (after its own).
         var clusterOf: [Int64: Int64] = [:]
         if options.entities {
             clusterOf = try store.clusterIDs(ofAddressIDs: merged.compactMap(\.key.address))
-            let inherited = try store.hasLabels() ? try store.clusterLabels(Set(clusterOf.values)) : [:]
+            let inherited = hasLabels ? try store.clusterLabels(Set(clusterOf.values)) : [:]
             for (address, cluster) in clusterOf {
                 guard let more = inherited[cluster] else { continue }
                 let own = labels[address] ?? []
@@ -389,8 +390,9 @@ struct TraceRunner {
             }
         }
         let stopSet = Set(options.stopCategories)
-        func chosenLabel(_ k: Key) -> Label? {
-            guard !labels.isEmpty, let address = k.address, let addressLabels = labels[address] else { return nil }
+        func chosenLabel(_ k: Key) -> Label? { k.address.flatMap(chosenLabel(address:)) }
+        func chosenLabel(address: Int64) -> Label? {
+            guard !labels.isEmpty, let addressLabels = labels[address] else { return nil }
             return addressLabels.first { stopSet.contains($0.category) } ?? addressLabels.first
         }
         func category(_ k: Key) -> String { k.isFee ? "fee" : (chosenLabel(k)?.category ?? "unlabelled") }
@@ -420,7 +422,7 @@ struct TraceRunner {
         }
         let sinkCount = merged.count
         let entities = options.entities ? try entityTotals(merged.map { ($0.key.address, $0.key.isFee, $0.amount, $0.hop) }, clusterOf: clusterOf,
-                                                           store: store, chosenLabel: { chosenLabel(Key(address: $0, reason: .unspent, isFee: false)) }) : nil
+                                                           store: store, chosenLabel: chosenLabel(address:)) : nil
 
         // Edges: the largest flows, then in (hop, from, to) order.
         let flowIndices = outcome.flows.indices.sorted { a, b in
