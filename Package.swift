@@ -48,6 +48,7 @@ let package = Package(
         .testTarget(name: "FlowCoreTests", dependencies: ["FlowCore", "TestSupport"]),
         .testTarget(name: "FlowStoreTests", dependencies: ["FlowStore", "FlowIngest", "TestSupport"]),
         .testTarget(name: "FlowIngestTests", dependencies: ["FlowIngest", "FlowStore", "TestSupport"]),
+        .testTarget(name: "FlowExportTests", dependencies: ["FlowExport", "TestSupport"]),
         .testTarget(name: "FlowCLITests", dependencies: ["FlowCLI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

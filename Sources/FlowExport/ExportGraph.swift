@@ -1,0 +1,184 @@
+import FlowCore
+import Foundation
+
+/// Graph and report writers. Exporters write to `inout some TextOutputStream`; only the CLI touches files.
+public enum FlowExport {
+    /// Version of the export schema written into every file's metadata.
+    public static let schemaVersion = 1
+}
+
+/// A flow graph ready to export: the addresses (and, for Bitcoin, transactions) a trace went through and the
+/// transfers between them, with exact amounts. Writers emit nodes and edges in the order held here, which
+/// ``init(name:nodes:edges:)`` makes canonical, so the same graph always gives the same bytes.
+public struct ExportGraph: Sendable, Equatable {
+    public enum NodeKind: String, Sendable { case address, transaction, fee }
+
+    public struct Node: Sendable, Equatable {
+        public var id: String
+        public var kind: NodeKind
+        /// The label's name when the address has one.
+        public var label: String?
+        public var category: String?
+        public var chain: String
+        public var isSeed: Bool
+        /// Base units that arrived at and left the node along the graph's edges.
+        public var inTotal: Int128
+        public var outTotal: Int128
+
+        public init(id: String, kind: NodeKind, label: String?, category: String?, chain: String, isSeed: Bool, inTotal: Int128, outTotal: Int128) {
+            self.id = id; self.kind = kind; self.label = label; self.category = category; self.chain = chain; self.isSeed = isSeed
+            self.inTotal = inTotal; self.outTotal = outTotal
+        }
+    }
+
+    public struct Edge: Sendable, Equatable {
+        public var source: String
+        public var target: String
+        /// `transfer` (account data), or for Bitcoin `input` (address → transaction) and `output` (transaction → address).
+        public var kind: String
+        public var asset: String
+        /// Decimals of the asset; nil when unknown (amounts are then raw units).
+        public var decimals: Int?
+        /// Base units the transfer moved, and how many of them were tainted under the trace's policy.
+        public var amount: Int128
+        public var tainted: Int128
+        public var tx: String
+        public var time: Int64?
+        public var block: Int64?
+        public var hop: Int
+
+        public init(source: String, target: String, kind: String, asset: String, decimals: Int?, amount: Int128, tainted: Int128, tx: String,
+                    time: Int64?, block: Int64?, hop: Int) {
+            self.source = source; self.target = target; self.kind = kind; self.asset = asset; self.decimals = decimals
+            self.amount = amount; self.tainted = tainted; self.tx = tx; self.time = time; self.block = block; self.hop = hop
+        }
+
+        /// The amount as a decimal in whole units (raw units when the decimals are unknown).
+        public var value: String { Amount(baseUnits: amount).formatted(decimals: decimals ?? 0) }
+        public var taintedValue: String { Amount(baseUnits: tainted).formatted(decimals: decimals ?? 0) }
+        public var isoTime: String? { time.flatMap(UnixTime.iso8601) }
+        /// A floating weight for tools that lay out by weight (never used for amounts).
+        public var weight: Double { Double(tainted) / pow10(decimals ?? 0) }
+    }
+
+    public var name: String
+    public var nodes: [Node]
+    public var edges: [Edge]
+
+    /// A graph with nodes sorted by id and edges by (hop, source, target, tx, kind, amount): a canonical order.
+    public init(name: String, nodes: [Node], edges: [Edge]) {
+        self.name = name
+        self.nodes = nodes.sorted { $0.id < $1.id }
+        self.edges = edges.sorted {
+            ($0.hop, $0.source, $0.target, $0.tx, $0.kind) != ($1.hop, $1.source, $1.target, $1.tx, $1.kind)
+                ? ($0.hop, $0.source, $0.target, $0.tx, $0.kind) < ($1.hop, $1.source, $1.target, $1.tx, $1.kind)
+                : $0.amount < $1.amount
+        }
+    }
+
+    /// What a node shows: its label, else its id shortened to `abcdef…uvwxyz`.
+    public static func displayName(_ node: Node) -> String { node.label ?? shortened(node.id) }
+
+    public static func shortened(_ id: String, keep: Int = 6) -> String {
+        id.count > 2 * keep + 1 ? String(id.prefix(keep)) + "…" + String(id.suffix(keep)) : id
+    }
+}
+
+func pow10(_ n: Int) -> Double {
+    var x = 1.0
+    for _ in 0..<max(0, n) { x *= 10 }
+    return x
+}
+
+/// Escaping shared by the writers.
+enum Escape {
+    /// Text safe in XML 1.0 content and attribute values: `& < > " '` escaped, C0 controls other than tab, newline
+    /// and carriage return dropped (XML 1.0 forbids them), as are U+FFFE/U+FFFF.
+    static func xml(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for u in s.unicodeScalars {
+            switch u {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\t": out += "&#9;"
+            case "\n": out += "&#10;"
+            case "\r": out += "&#13;"
+            default:
+                if u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF { continue }
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    /// A DOT double-quoted ID: `"` and `\` escaped, line breaks as `\n`, other controls dropped.
+    static func dot(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": continue
+            default:
+                if u.value < 0x20 || u.value == 0x7F { continue }
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    /// A JSON string literal.
+    static func json(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let h = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// An RFC 4180 field: quoted when it holds a comma, quote, or line break (quotes doubled); other controls dropped.
+    static func csv(_ s: String) -> String {
+        let clean = String(String.UnicodeScalarView(s.unicodeScalars.filter { $0.value >= 0x20 || $0 == "\n" || $0 == "\r" }))
+        guard clean.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return clean }
+        return "\"" + clean.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Mermaid label text inside `["…"]` or `|"…"|`: quotes as `#quot;`, markup characters as entity codes, line
+    /// breaks as `<br/>`, controls dropped.
+    static func mermaid(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "#quot;"
+            case "<": out += "#lt;"
+            case ">": out += "#gt;"
+            case "&": out += "#amp;"
+            case "#": out += "#35;"
+            case "|": out += "#124;"
+            case "\n": out += "<br/>"
+            default:
+                if u.value < 0x20 || u.value == 0x7F { continue }
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+}
