@@ -1,12 +1,14 @@
+import FlowCore
+
 /// Cytoscape.js / Cytoscape desktop JSON (`.cyjs`): `elements.nodes` and `elements.edges`, each `data` with an
 /// `id` (edges: `source` and `target`); keys sorted, amounts as strings.
 /// Format reference: https://js.cytoscape.org/#notation/elements-json
 public enum CytoscapeWriter {
     public static func write(_ g: ExportGraph, to out: inout some TextOutputStream) {
         func object(_ fields: [(String, String)]) -> String {
-            "{" + fields.sorted { $0.0 < $1.0 }.map { "\(Escape.json($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+            "{" + fields.sorted { $0.0 < $1.0 }.map { "\(JSONText.quoted($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
         }
-        func s(_ v: String) -> String { Escape.json(v) }
+        func s(_ v: String) -> String { JSONText.quoted(v) }
         out.write("{\"data\": \(object([("name", s(g.name)), ("creator", s("flowtrace")), ("schemaVersion", String(FlowExport.schemaVersion))])),\n")
         out.write(" \"elements\": {\n  \"nodes\": [")
         for (i, n) in g.nodes.enumerated() {

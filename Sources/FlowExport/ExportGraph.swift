@@ -90,95 +90,71 @@ func pow10(_ n: Int) -> Double {
     return x
 }
 
-/// Escaping shared by the writers.
+/// Escaping shared by the writers: each format is a table of replacements over Unicode scalars.
 enum Escape {
-    /// Text safe in XML 1.0 content and attribute values: `& < > " '` escaped, C0 controls other than tab, newline
-    /// and carriage return dropped (XML 1.0 forbids them), as are U+FFFE/U+FFFF.
-    static func xml(_ s: String) -> String {
+    /// `s` with each scalar replaced by `replacement(scalar)` when that is non-nil; C0 controls and DEL it does not
+    /// replace are dropped (no format here carries them raw).
+    static func mapped(_ s: String, _ replacement: (Unicode.Scalar) -> String?) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t": out += "&#9;"
-            case "\n": out += "&#10;"
-            case "\r": out += "&#13;"
-            default:
-                if u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF { continue }
-                out.unicodeScalars.append(u)
-            }
+            if let r = replacement(u) { out += r } else if u.value >= 0x20 && u.value != 0x7F { out.unicodeScalars.append(u) }
         }
         return out
+    }
+
+    /// Text safe in XML 1.0 content and attribute values: `& < > " '` escaped, tab and line breaks as character
+    /// references, other C0 controls dropped (XML 1.0 forbids them), as are DEL and U+FFFE/U+FFFF.
+    static func xml(_ s: String) -> String {
+        mapped(s) { u in
+            switch u {
+            case "&": return "&amp;"
+            case "<": return "&lt;"
+            case ">": return "&gt;"
+            case "\"": return "&quot;"
+            case "'": return "&apos;"
+            case "\t": return "&#9;"
+            case "\n": return "&#10;"
+            case "\r": return "&#13;"
+            case "\u{FFFE}", "\u{FFFF}": return ""
+            default: return nil
+            }
+        }
     }
 
     /// A DOT double-quoted ID: `"` and `\` escaped, line breaks as `\n`, other controls dropped.
     static func dot(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
+        "\"" + mapped(s) { u in
             switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": continue
-            default:
-                if u.value < 0x20 || u.value == 0x7F { continue }
-                out.unicodeScalars.append(u)
+            case "\"": return "\\\""
+            case "\\": return "\\\\"
+            case "\n": return "\\n"
+            default: return nil
             }
-        }
-        return out + "\""
-    }
-
-    /// A JSON string literal.
-    static func json(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
+        } + "\""
     }
 
     /// An RFC 4180 field: quoted when it holds a comma, quote, or line break (quotes doubled); other controls dropped.
     static func csv(_ s: String) -> String {
-        let clean = String(String.UnicodeScalarView(s.unicodeScalars.filter { $0.value >= 0x20 || $0 == "\n" || $0 == "\r" }))
+        let clean = mapped(s) { u in u == "\n" || u == "\r" ? String(u) : nil }
         guard clean.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return clean }
         return "\"" + clean.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    /// Mermaid label text inside `["…"]` or `|"…"|`: quotes as `#quot;`, markup characters as entity codes, line
-    /// breaks as `<br/>`, controls dropped.
+    /// Mermaid label text inside `["…"]` or `|"…"|`: quotes and markup characters as entity codes, line breaks as
+    /// `<br/>`, controls dropped.
     static func mermaid(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
+        mapped(s) { u in
             switch u {
-            case "\"": out += "#quot;"
-            case "<": out += "#lt;"
-            case ">": out += "#gt;"
-            case "&": out += "#amp;"
-            case "#": out += "#35;"
-            case "|": out += "#124;"
-            case "\n": out += "<br/>"
-            default:
-                if u.value < 0x20 || u.value == 0x7F { continue }
-                out.unicodeScalars.append(u)
+            case "\"": return "#quot;"
+            case "<": return "#lt;"
+            case ">": return "#gt;"
+            case "&": return "#amp;"
+            case "#": return "#35;"
+            case "|": return "#124;"
+            case "\n": return "<br/>"
+            default: return nil
             }
         }
-        return out
     }
 }

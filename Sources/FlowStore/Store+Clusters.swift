@@ -109,10 +109,7 @@ extension Store {
 
     /// Clusters of many addresses at once (addresses in no cluster are absent).
     public func clusterIDs(ofAddressIDs ids: some Sequence<Int64>) throws -> [Int64: Int64] {
-        let s = try db.prepare("SELECT cluster_id FROM cluster_members WHERE address_id = ?1")
-        var out: [Int64: Int64] = [:]
-        for id in Set(ids) { if let c = try s.rows([.int(id)], { $0.int(0) }).first { out[id] = c } }
-        return out
+        try values("SELECT cluster_id FROM cluster_members WHERE address_id = ?1", for: ids) { $0.int(0) }
     }
 
     /// `ids` together with every member of their clusters.

@@ -98,8 +98,7 @@ public struct AddressHistory: Codable, Sendable, Equatable {
 extension Store {
     /// Formats a Unix time as ISO-8601 UTC.
     public static func isoTime(_ unix: Int64?) -> String? {
-        guard let unix else { return nil }
-        return timestamp(Date(timeIntervalSince1970: TimeInterval(unix)))
+        unix.flatMap(UnixTime.iso8601)
     }
 
     /// What the store holds.

@@ -9,7 +9,7 @@ extension Store {
     }
 
     /// One value per id from `sql` (which takes the id as ?1); ids without a row are absent.
-    private func values<T>(_ sql: String, for ids: some Sequence<Int64>, _ read: (Statement) -> T) throws -> [Int64: T] {
+    func values<T>(_ sql: String, for ids: some Sequence<Int64>, _ read: (Statement) -> T) throws -> [Int64: T] {
         let s = try db.prepare(sql)
         var out: [Int64: T] = [:]
         for id in Set(ids) { if let v = try s.rows([.int(id)], read).first { out[id] = v } }

@@ -1,3 +1,4 @@
+import FlowCore
 @testable import FlowCLI
 import Foundation
 import Testing
@@ -164,7 +165,7 @@ struct ISOTimeTests {
         f.timeZone = TimeZone(identifier: "UTC")
         var r = SeededRandom(seed: 5)
         for t in [Int64(0), 1_231_469_665, 951_782_400, 4_107_542_399, -86_401] + (0..<500).map({ _ in Int64.random(in: -2_000_000_000...5_000_000_000, using: &r) }) {
-            #expect(isoTime(t) == f.string(from: Date(timeIntervalSince1970: TimeInterval(t))), "\(t)")
+            #expect(UnixTime.iso8601(t) == f.string(from: Date(timeIntervalSince1970: TimeInterval(t))), "\(t)")
         }
     }
 }

@@ -89,7 +89,7 @@ struct PathCommand: ParsableCommand {
                 paths: paths.map { p in
                     Result.Path(bottleneck: String(p.bottleneck), hops: p.edges.count, transfers: p.edges.map { e in
                         Result.Hop(from: texts[g.nodeAddressID[Int(g.edgeSource[e])]] ?? "?", to: texts[g.nodeAddressID[Int(g.edgeTarget[e])]] ?? "?",
-                                   tx: txs[g.edgeTransferID[e]] ?? "?", amount: String(g.amount(of: e).baseUnits), time: isoTime(g.edgeTime[e]))
+                                   tx: txs[g.edgeTransferID[e]] ?? "?", amount: String(g.amount(of: e).baseUnits), time: UnixTime.iso8601(g.edgeTime[e]))
                     })
                 },
                 maxFlowBound: String(bound), truncated: truncated)
@@ -122,7 +122,7 @@ struct PathCommand: ParsableCommand {
                 Result.Path(bottleneck: String(p.bottleneck), hops: p.outputs.count - 1, transfers: zip(p.outputs, p.outputs.dropFirst()).map { a, b in
                     let tx = u.tx(ofOutput: b)
                     return Result.Hop(from: texts[u.outAddress[a]] ?? "?", to: texts[u.outAddress[b]] ?? "?", tx: txids[u.txStoreID[tx]] ?? "?",
-                                      amount: String(u.outValue[b]), time: isoTime(u.txTime[tx]))
+                                      amount: String(u.outValue[b]), time: UnixTime.iso8601(u.txTime[tx]))
                 })
             },
             maxFlowBound: String(bound), truncated: truncated)

@@ -139,9 +139,6 @@ struct TraceReport: Encodable {
     }
 }
 
-/// Unix seconds as ISO-8601 UTC; nil for the tracers' "no time" sentinels.
-func isoTime(_ t: Int64) -> String? { UnixTime.iso8601(t) }
-
 /// Resolves seeds, runs the right tracer on the snapshot and turns its outcome into a ``TraceReport``.
 struct TraceRunner {
     let options: TraceOptions
@@ -401,7 +398,7 @@ struct TraceRunner {
             let a = merged[i], k = a.key
             return .init(address: k.isFee ? "(fee)" : (k.address.flatMap { texts[$0] } ?? "(unknown)"), label: chosenLabel(k)?.name,
                          category: category(k), amount: String(a.amount), hops: a.hop,
-                         firstTime: a.first == Int64.max ? nil : isoTime(a.first), lastTime: a.last == Int64.min ? nil : isoTime(a.last),
+                         firstTime: a.first == Int64.max ? nil : UnixTime.iso8601(a.first), lastTime: a.last == Int64.min ? nil : UnixTime.iso8601(a.last),
                          reason: k.reason.rawValue, count: a.count)
         }
         let sinkCount = merged.count
@@ -437,14 +434,14 @@ struct TraceRunner {
             switch f.via {
             case .edge(let e):
                 return .init(from: edgeTexts[g.nodeAddressID[Int(g.edgeSource[e])]] ?? "?", to: edgeTexts[g.nodeAddressID[Int(g.edgeTarget[e])]] ?? "?",
-                             tx: txOfTransfer[g.edgeTransferID[e]] ?? "?", amount: String(f.amount), time: isoTime(g.edgeTime[e]), hop: f.hop, kind: "transfer")
+                             tx: txOfTransfer[g.edgeTransferID[e]] ?? "?", amount: String(f.amount), time: UnixTime.iso8601(g.edgeTime[e]), hop: f.hop, kind: "transfer")
             case .input(let k):
                 let tx = Int(u.inTx[k]), txid = txidOf[u.txStoreID[tx]] ?? "?"
-                return .init(from: edgeTexts[u.inAddress[k]] ?? "(unknown)", to: txid, tx: txid, amount: String(f.amount), time: isoTime(u.txTime[tx]),
+                return .init(from: edgeTexts[u.inAddress[k]] ?? "(unknown)", to: txid, tx: txid, amount: String(f.amount), time: UnixTime.iso8601(u.txTime[tx]),
                              hop: f.hop, kind: "input")
             case .output(let o):
                 let tx = u.tx(ofOutput: o), txid = txidOf[u.txStoreID[tx]] ?? "?"
-                return .init(from: txid, to: edgeTexts[u.outAddress[o]] ?? "(unknown)", tx: txid, amount: String(f.amount), time: isoTime(u.txTime[tx]),
+                return .init(from: txid, to: edgeTexts[u.outAddress[o]] ?? "(unknown)", tx: txid, amount: String(f.amount), time: UnixTime.iso8601(u.txTime[tx]),
                              hop: f.hop, kind: "output")
             }
         }
@@ -459,7 +456,7 @@ struct TraceRunner {
         return TraceReport(
             model: model, seeds: seedsOut,
             parameters: .init(policy: o.policy.rawValue, direction: o.direction.rawValue, maxHops: o.maxHops,
-                              since: o.limits.since.flatMap(isoTime), until: o.limits.until.flatMap(isoTime), minAmount: String(o.limits.minAmount),
+                              since: o.limits.since.flatMap(UnixTime.iso8601), until: o.limits.until.flatMap(UnixTime.iso8601), minAmount: String(o.limits.minAmount),
                               amount: o.amount, stopAt: o.stopCategories, maxNodes: o.maxNodes, isStatic: o.isStatic),
             asset: asset, seedAmount: String(outcome.seedAmount), sinkTotal: String(outcome.sinkTotal),
             conserved: o.policy == .poison ? nil : outcome.sinkTotal == outcome.seedAmount,
