@@ -158,3 +158,33 @@ enum Escape {
         }
     }
 }
+
+extension ExportGraph {
+    /// The flow graph of a trace result: its listed edges (the largest flows when the trace capped them) and their
+    /// endpoints, each node's in/out totals summed from the tainted amounts on those edges.
+    public init(trace: TraceReport, name: String) {
+        let chain = trace.asset.chain
+        var info: [String: TraceReport.Node] = [:]
+        for n in trace.nodes { info[n.id] = n }
+        var inTotal: [String: Int128] = [:], outTotal: [String: Int128] = [:]
+        var edges: [Edge] = []
+        edges.reserveCapacity(trace.edges.count)
+        for e in trace.edges {
+            let tainted = Int128(e.amount) ?? 0
+            outTotal[e.from, default: 0] += tainted
+            inTotal[e.to, default: 0] += tainted
+            edges.append(Edge(source: e.from, target: e.to, kind: e.kind, asset: trace.asset.symbol, decimals: trace.asset.decimals,
+                              amount: Int128(e.transferAmount) ?? tainted, tainted: tainted, tx: e.tx,
+                              time: e.time.flatMap(UnixTime.parseISO8601), block: e.block, hop: e.hop))
+        }
+        var ids = Set(inTotal.keys).union(outTotal.keys)
+        for n in trace.nodes where n.seed { ids.insert(n.id) }
+        let nodes = ids.map { id -> Node in
+            let n = info[id]
+            let kind: NodeKind = n?.kind == "transaction" ? .transaction : .address
+            return Node(id: id, kind: kind, label: n?.label, category: n?.category, chain: chain, isSeed: n?.seed ?? false,
+                        inTotal: inTotal[id] ?? 0, outTotal: outTotal[id] ?? 0)
+        }
+        self.init(name: name, nodes: nodes, edges: edges)
+    }
+}

@@ -44,3 +44,25 @@ extension Store {
         try IngestLog.isComplete(sha256: sha256, format: format, in: self)
     }
 }
+
+/// One logged ingest or label import: a data source a result rests on.
+public struct IngestedSource: Codable, Sendable, Equatable {
+    public var path: String
+    /// SHA-256 of the file's bytes (nil for live sources such as a node).
+    public var sha256: String?
+    public var format: String
+    public var chain: String?
+    public var status: String
+    public var finishedAt: String?
+    public var bytes: Int64?
+}
+
+extension Store {
+    /// Every completed ingest and label import, in the order they ran: the inputs a trace on this store rests on.
+    public func ingestedSources() throws -> [IngestedSource] {
+        try db.prepare("SELECT path, sha256, format, chain, status, finished_at, bytes FROM sources WHERE status = 'complete' ORDER BY id").rows {
+            IngestedSource(path: $0.text(0), sha256: $0.optionalText(1), format: $0.text(2), chain: $0.optionalText(3), status: $0.text(4),
+                           finishedAt: $0.optionalText(5), bytes: $0.optionalInt(6))
+        }
+    }
+}

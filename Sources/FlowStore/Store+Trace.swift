@@ -44,7 +44,14 @@ extension Store {
 
     /// Display txids of Bitcoin transactions by store id.
     public func txids(_ ids: some Sequence<Int64>) throws -> [Int64: String] {
-        try values("SELECT txid FROM transactions WHERE id = ?1", for: ids) { Hex.encode($0.blob(0)) }
+        try txEvidence(ids).mapValues(\.txid)
+    }
+
+    /// Display txid and block height (nil while unconfirmed or unknown) of Bitcoin transactions by store id.
+    public func txEvidence(_ ids: some Sequence<Int64>) throws -> [Int64: (txid: String, block: Int64?)] {
+        try values("SELECT t.txid, b.height FROM transactions t LEFT JOIN blocks b ON b.id = t.block_id WHERE t.id = ?1", for: ids) {
+            (Hex.encode($0.blob(0)), $0.optionalInt(1))
+        }
     }
 
     /// Account transfers of transaction `tx` (as the source wrote it), by transfer id.
@@ -62,7 +69,12 @@ extension Store {
 
     /// The source transaction of transfers by transfer id.
     public func transferTxs(_ ids: some Sequence<Int64>) throws -> [Int64: String] {
-        try values("SELECT tx FROM transfers WHERE id = ?1", for: ids) { $0.text(0) }
+        try transferEvidence(ids).mapValues(\.tx)
+    }
+
+    /// The source transaction and block (nil when the source gave none) of transfers by transfer id.
+    public func transferEvidence(_ ids: some Sequence<Int64>) throws -> [Int64: (tx: String, block: Int64?)] {
+        try values("SELECT tx, block FROM transfers WHERE id = ?1", for: ids) { ($0.text(0), $0.optionalInt(1)) }
     }
 
     /// Outputs paying an address, as (transaction store id, vout), in store order.

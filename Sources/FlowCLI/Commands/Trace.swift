@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowCore
+import FlowExport
 import FlowIngest
 import FlowStore
 import Foundation
@@ -9,7 +10,7 @@ struct TraceOptions: ParsableArguments {
     @Option(help: "Path of the store.") var db: String
     @Option(name: .customLong("from"), parsing: .upToNextOption,
             help: "Seeds: an address, txid:vout, a Bitcoin txid (all its outputs), or an account transfer's tx (prefix tx: or addr: to force).")
-    var seeds: [String]
+    var seeds: [String] = []
     @Option(help: "Taint policy (see the README).") var policy: TracePolicy = .haircut
     @Option(help: "forward follows the money, backward finds its source.") var direction: TraceDirection = .forward
     @Option(help: "Maximum hops (transfers, or transactions for Bitcoin).") var maxHops: Int?
@@ -43,7 +44,6 @@ struct TraceOptions: ParsableArguments {
         for (name, v) in [("--min-amount", minAmount), ("--amount", amount)] {
             if let v, Int128(v).map({ $0 >= 0 }) != true { throw ValidationError("\(name) '\(v)' is not a non-negative integer of base units") }
         }
-        if seeds.isEmpty { throw ValidationError("give at least one --from seed") }
     }
 
     var limits: TraceLimits {
@@ -73,72 +73,6 @@ func compiledGraphs(store: Store, db: String, path: String?, allowCompile: Bool)
     }
 }
 
-/// A trace result as the CLI reports it: addresses, labels, txids and exact amounts.
-struct TraceReport: Encodable {
-    struct Seed: Encodable { var seed: String; var kind: String; var amount: String }
-    /// Unknown or unset values are explicit nulls, so every result has the same keys.
-    struct Parameters: Encodable {
-        var policy: String, direction: String
-        @NullEncoded var maxHops: Int?
-        @NullEncoded var since: String?
-        @NullEncoded var until: String?
-        var minAmount: String
-        @NullEncoded var amount: String?
-        var stopAt: [String]
-        @NullEncoded var maxNodes: Int?
-        var isStatic: Bool
-        enum CodingKeys: String, CodingKey { case policy, direction, maxHops, since, until, minAmount, amount, stopAt, maxNodes, isStatic = "static" }
-    }
-    struct AssetInfo: Encodable { var symbol: String; @NullEncoded var decimals: Int?; var chain: String }
-    struct Sink: Encodable {
-        var address: String
-        @NullEncoded var label: String?
-        var category: String, amount: String, hops: Int
-        @NullEncoded var firstTime: String?
-        @NullEncoded var lastTime: String?
-        var reason: String, count: Int
-    }
-    struct Edge: Encodable {
-        var from: String, to: String, tx: String, amount: String
-        @NullEncoded var time: String?
-        var hop: Int, kind: String
-    }
-    struct Totals: Encodable { var byCategory: [String: String]; var byHop: [String: String]; var byReason: [String: String] }
-
-    var model: String
-    var seeds: [Seed]
-    var parameters: Parameters
-    var asset: AssetInfo
-    var seedAmount: String
-    var sinkTotal: String
-    /// Sum of sinks == seed amount (every policy but poison, which does not conserve).
-    @NullEncoded var conserved: Bool?
-    var sinks: [Sink]
-    var sinkCount: Int
-    var totals: Totals
-    var edges: [Edge]
-    var edgeCount: Int
-    var edgesTruncated: Bool
-    var expanded: Int
-    var storeGeneration: Int64
-    /// With --entities: sinks summed per cluster (an address in no cluster is its own entity), the largest first.
-    var entities: [Entity]?
-
-    struct Entity: Encodable {
-        /// The cluster's smallest member, or the address itself when it is in no cluster.
-        var entity: String
-        var isCluster: Bool
-        var size: Int
-        @NullEncoded var label: String?
-        var category: String
-        var amount: String
-        /// Sinks (address and reason) in the entity, and the distinct addresses among them.
-        var sinks: Int
-        var addresses: Int
-        var hops: Int
-    }
-}
-
 /// Resolves seeds, runs the right tracer on the snapshot and turns its outcome into a ``TraceReport``.
 struct TraceRunner {
     let options: TraceOptions
@@ -151,6 +85,7 @@ struct TraceRunner {
     }
 
     func run() throws -> TraceReport {
+        if options.seeds.isEmpty { throw CLIFailure(message: "give at least one --from seed", exitCode: ExitStatus.usage) }
         let store = try openStoreForReading(options.db)
         try requireDerivedTransfers(store, db: options.db)
         let graphs = try compiledGraphs(store: store, db: options.db, path: options.graph, allowCompile: !options.noCompile)
@@ -167,7 +102,8 @@ struct TraceRunner {
             tracer.recordsFlows = maxEdges > 0
             tracer.maxFlows = maxEdges
             let outcome = tracer.trace(seedOutputs: outputs, amount: amountLimit)
-            return try report(outcome, model: "utxo", seeds: seeds, store: store, graphs: graphs, asset: .init(symbol: "BTC", decimals: 8, chain: "bitcoin"))
+            return try report(outcome, model: "utxo", seeds: seeds, seedAddresses: Set(outputs.map { graphs.utxo.outAddress[$0] }), store: store,
+                              graphs: graphs, asset: .init(symbol: "BTC", decimals: 8, chain: "bitcoin"))
         case .account(let nodes, let edges, let seeds):
             let g = graphs.account
             var stopNodes = Set<Int>()
@@ -189,7 +125,11 @@ struct TraceRunner {
                 tracer.maxFlows = maxEdges
                 outcome = tracer.trace(seedNodes: nodes, seedEdges: edges, amount: amountLimit)
             }
-            return try report(outcome, model: "account", seeds: seeds, store: store, graphs: graphs, asset: assetInfo)
+            // Seeds as addresses: seed nodes, and the sender (forward) or receiver (backward) of seed transfers.
+            let seedAddresses = Set(nodes.map { g.nodeAddressID[$0] } + edges.map {
+                g.nodeAddressID[Int(options.direction == .forward ? g.edgeSource[$0] : g.edgeTarget[$0])]
+            })
+            return try report(outcome, model: "account", seeds: seeds, seedAddresses: seedAddresses, store: store, graphs: graphs, asset: assetInfo)
         }
     }
 
@@ -283,8 +223,8 @@ struct TraceRunner {
         return (assets.count == 1 ? nil : only, .init(symbol: a.symbol, decimals: a.decimals, chain: a.chain))
     }
 
-    func report(_ outcome: TraceOutcome, model: String, seeds: [TraceReport.Seed], store: Store, graphs: CompiledGraphs,
-                asset: TraceReport.AssetInfo) throws -> TraceReport {
+    func report(_ outcome: TraceOutcome, model: String, seeds: [TraceReport.Seed], seedAddresses: Set<Int64>, store: Store,
+                graphs: CompiledGraphs, asset: TraceReport.AssetInfo) throws -> TraceReport {
         let u = graphs.utxo, g = graphs.account
         // Where each sink is, as an address id (nil: the fee, or an input of unknown origin).
         func addressID(_ l: TraceLocation) -> Int64? {
@@ -356,13 +296,57 @@ struct TraceRunner {
         }
         let listed = maxSinks.map { order.prefix($0) } ?? order[...]
         let texts = try store.addressTexts(listed.compactMap { merged[$0].key.address })
+        // Edges: the largest flows, then in (hop, from, to) order.
+        let flowIndices = outcome.flows.indices.sorted { a, b in
+            let (x, y) = (outcome.flows[a], outcome.flows[b])
+            return x.amount != y.amount ? x.amount > y.amount : a < b
+        }.prefix(maxEdges)
+        var edgeAddressIDs: [Int64] = []
+        for i in flowIndices {
+            switch outcome.flows[i].via {
+            case .edge(let e): edgeAddressIDs += [g.nodeAddressID[Int(g.edgeSource[e])], g.nodeAddressID[Int(g.edgeTarget[e])]]
+            case .input(let k): if u.inAddress[k] != 0 { edgeAddressIDs.append(u.inAddress[k]) }
+            case .output(let o): edgeAddressIDs.append(u.outAddress[o])
+            }
+        }
+        let nodeAddressIDs = Set(edgeAddressIDs).union(seedAddresses)
+        let edgeTexts = try store.addressTexts(nodeAddressIDs)
+        let transferOf = try store.transferEvidence(flowIndices.compactMap { if case .edge(let e) = outcome.flows[$0].via { return g.edgeTransferID[e] }; return nil })
+        let txOf = try store.txEvidence(flowIndices.compactMap { i -> Int64? in
+            switch outcome.flows[i].via {
+            case .edge: return nil
+            case .input(let k): return u.txStoreID[Int(u.inTx[k])]
+            case .output(let o): return u.txStoreID[u.tx(ofOutput: o)]
+            }
+        })
+        var edges: [TraceReport.Edge] = flowIndices.map { i in
+            let f = outcome.flows[i]
+            switch f.via {
+            case .edge(let e):
+                let t = transferOf[g.edgeTransferID[e]]
+                return .init(from: edgeTexts[g.nodeAddressID[Int(g.edgeSource[e])]] ?? "?", to: edgeTexts[g.nodeAddressID[Int(g.edgeTarget[e])]] ?? "?",
+                             tx: t?.tx ?? "?", amount: String(f.amount), transferAmount: String(g.amount(of: e).baseUnits),
+                             time: UnixTime.iso8601(g.edgeTime[e]), block: t?.block, hop: f.hop, kind: "transfer")
+            case .input(let k):
+                let tx = Int(u.inTx[k]), t = txOf[u.txStoreID[tx]], txid = t?.txid ?? "?"
+                return .init(from: edgeTexts[u.inAddress[k]] ?? "(unknown)", to: txid, tx: txid, amount: String(f.amount),
+                             transferAmount: String(u.inValue[k] >= 0 ? Int128(u.inValue[k]) : f.amount), time: UnixTime.iso8601(u.txTime[tx]), block: t?.block, hop: f.hop, kind: "input")
+            case .output(let o):
+                let tx = u.tx(ofOutput: o), t = txOf[u.txStoreID[tx]], txid = t?.txid ?? "?"
+                return .init(from: txid, to: edgeTexts[u.outAddress[o]] ?? "(unknown)", tx: txid, amount: String(f.amount),
+                             transferAmount: String(u.outValue[o]), time: UnixTime.iso8601(u.txTime[tx]), block: t?.block, hop: f.hop, kind: "output")
+            }
+        }
+        edges.sort { ($0.hop, $0.from, $0.to, $0.tx) < ($1.hop, $1.from, $1.to, $1.tx) }
         // Categories for the totals: every sink's labels, looked up only when the store has any.
         let hasLabels = try store.hasLabels()
-        var labels = hasLabels ? try store.labels(ofAddressIDs: merged.compactMap(\.key.address)) : [:]
+        // Sinks and the listed edges' addresses together: the graph's nodes carry the same labels as the sinks.
+        let labelledIDs = Set(merged.compactMap(\.key.address)).union(nodeAddressIDs)
+        var labels = hasLabels ? try store.labels(ofAddressIDs: labelledIDs) : [:]
         // With --entities an address also carries its cluster's labels (after its own).
         var clusterOf: [Int64: Int64] = [:]
         if options.entities {
-            clusterOf = try store.clusterIDs(ofAddressIDs: merged.compactMap(\.key.address))
+            clusterOf = try store.clusterIDs(ofAddressIDs: labelledIDs)
             let inherited = hasLabels ? try store.clusterLabels(Set(clusterOf.values)) : [:]
             for (address, cluster) in clusterOf {
                 guard let more = inherited[cluster] else { continue }
@@ -405,47 +389,19 @@ struct TraceRunner {
         let entities = options.entities ? try entityTotals(merged.map { ($0.key.address, $0.key.isFee, $0.amount, $0.hop) }, clusterOf: clusterOf,
                                                            store: store, chosenLabel: chosenLabel(address:)) : nil
 
-        // Edges: the largest flows, then in (hop, from, to) order.
-        let flowIndices = outcome.flows.indices.sorted { a, b in
-            let (x, y) = (outcome.flows[a], outcome.flows[b])
-            return x.amount != y.amount ? x.amount > y.amount : a < b
-        }.prefix(maxEdges)
-        var txOfTransfer: [Int64: String] = [:]
-        var txidOf: [Int64: String] = [:]
-        var addressIDsNeeded: [Int64] = []
-        for i in flowIndices {
-            switch outcome.flows[i].via {
-            case .edge(let e): addressIDsNeeded += [g.nodeAddressID[Int(g.edgeSource[e])], g.nodeAddressID[Int(g.edgeTarget[e])]]
-            case .input(let k): addressIDsNeeded.append(u.inAddress[k])
-            case .output(let o): addressIDsNeeded.append(u.outAddress[o])
-            }
+        // The listed edges' endpoints and the seeds, with the label each shows (transactions have none).
+        var nodes: [TraceReport.Node] = []
+        var seen = Set<String>()
+        for id in nodeAddressIDs.sorted() {
+            guard let text = edgeTexts[id], seen.insert(text).inserted else { continue }
+            let label = chosenLabel(address: id)
+            nodes.append(.init(id: text, kind: "address", label: label?.name, category: label?.category, seed: seedAddresses.contains(id)))
         }
-        let edgeTexts = try store.addressTexts(addressIDsNeeded)
-        txOfTransfer = try store.transferTxs(flowIndices.compactMap { if case .edge(let e) = outcome.flows[$0].via { return g.edgeTransferID[e] }; return nil })
-        txidOf = try store.txids(flowIndices.compactMap { i -> Int64? in
-            switch outcome.flows[i].via {
-            case .edge: return nil
-            case .input(let k): return u.txStoreID[Int(u.inTx[k])]
-            case .output(let o): return u.txStoreID[u.tx(ofOutput: o)]
-            }
-        })
-        var edges: [TraceReport.Edge] = flowIndices.map { i in
-            let f = outcome.flows[i]
-            switch f.via {
-            case .edge(let e):
-                return .init(from: edgeTexts[g.nodeAddressID[Int(g.edgeSource[e])]] ?? "?", to: edgeTexts[g.nodeAddressID[Int(g.edgeTarget[e])]] ?? "?",
-                             tx: txOfTransfer[g.edgeTransferID[e]] ?? "?", amount: String(f.amount), time: UnixTime.iso8601(g.edgeTime[e]), hop: f.hop, kind: "transfer")
-            case .input(let k):
-                let tx = Int(u.inTx[k]), txid = txidOf[u.txStoreID[tx]] ?? "?"
-                return .init(from: edgeTexts[u.inAddress[k]] ?? "(unknown)", to: txid, tx: txid, amount: String(f.amount), time: UnixTime.iso8601(u.txTime[tx]),
-                             hop: f.hop, kind: "input")
-            case .output(let o):
-                let tx = u.tx(ofOutput: o), txid = txidOf[u.txStoreID[tx]] ?? "?"
-                return .init(from: txid, to: edgeTexts[u.outAddress[o]] ?? "(unknown)", tx: txid, amount: String(f.amount), time: UnixTime.iso8601(u.txTime[tx]),
-                             hop: f.hop, kind: "output")
-            }
+        for e in edges where e.kind != "transfer" {
+            let txid = e.kind == "input" ? e.to : e.from
+            if seen.insert(txid).inserted { nodes.append(.init(id: txid, kind: "transaction", label: nil, category: nil, seed: false)) }
         }
-        edges.sort { ($0.hop, $0.from, $0.to, $0.tx) < ($1.hop, $1.from, $1.to, $1.tx) }
+        nodes.sort { $0.id < $1.id }
         let o = options
         var seedsOut = seeds
         if seedsOut.contains(where: { $0.amount.isEmpty }) {
@@ -457,12 +413,12 @@ struct TraceRunner {
             model: model, seeds: seedsOut,
             parameters: .init(policy: o.policy.rawValue, direction: o.direction.rawValue, maxHops: o.maxHops,
                               since: o.limits.since.flatMap(UnixTime.iso8601), until: o.limits.until.flatMap(UnixTime.iso8601), minAmount: String(o.limits.minAmount),
-                              amount: o.amount, stopAt: o.stopCategories, maxNodes: o.maxNodes, isStatic: o.isStatic),
+                              amount: o.amount, stopAt: o.stopCategories, maxNodes: o.maxNodes, isStatic: o.isStatic, entities: o.entities),
             asset: asset, seedAmount: String(outcome.seedAmount), sinkTotal: String(outcome.sinkTotal),
             conserved: o.policy == .poison ? nil : outcome.sinkTotal == outcome.seedAmount,
             sinks: sinks, sinkCount: sinkCount,
             totals: .init(byCategory: byCategory.mapValues { String($0) }, byHop: Dictionary(uniqueKeysWithValues: byHop.map { (String($0.key), String($0.value)) }), byReason: byReason.mapValues { String($0) }),
-            edges: edges, edgeCount: outcome.flows.count, edgesTruncated: outcome.flows.count > edges.count,
+            nodes: nodes, edges: edges, edgeCount: outcome.flows.count, edgesTruncated: outcome.flows.count > edges.count,
             expanded: outcome.expanded, storeGeneration: graphs.storeGeneration, entities: entities)
     }
 

@@ -5,12 +5,14 @@ import Foundation
 
 /// Exit codes (sysexits.h), set only here: the libraries throw domain errors, the CLI maps them.
 enum ExitStatus {
+    static let usage: Int32 = 64
     static let dataError: Int32 = 65
     static let noInput: Int32 = 66
     static let unavailable: Int32 = 69
     static let cannotCreate: Int32 = 73
     static let ioError: Int32 = 74
     static let busy: Int32 = 75
+    static let software: Int32 = 70
 }
 
 /// A failure the CLI reports with a message and a specific exit code.
