@@ -254,6 +254,20 @@ struct ClusterTests {
             let byEntity = try #require(entities["entities"] as? [[String: Any]])
             let exchange = try #require(byEntity.first { $0["category"] as? String == "exchange" })
             #expect(exchange["isCluster"] as? Bool == true && exchange["size"] as? Int == 2 && exchange["entity"] as? String == Self.address(19))
+
+            // export takes --entities too: 23 is a node with the cluster's label, and the graph ends there.
+            func exportedNodes(_ extra: [String]) throws -> [String: [String: Any]] {
+                let out = dir.appendingPathComponent("g\(extra.count).cyjs").path
+                let run = runCLI(["export", "--db", db, "--from", seed, "--policy", "fifo", "--format", "cyjs", "--out", out] + extra)
+                #expect(run.exitCode == 0, "\(run.stderr)")
+                let cy = try jsonObject(String(contentsOfFile: out, encoding: .utf8))
+                let nodes = (cy["elements"] as? [String: Any])?["nodes"] as? [[String: [String: Any]]] ?? []
+                return Dictionary(uniqueKeysWithValues: nodes.compactMap { n in n["data"].map { ($0["id"] as? String ?? "", $0) } })
+            }
+            let withEntities = try exportedNodes(["--entities"]), without = try exportedNodes([])
+            #expect(withEntities[Self.address(23)]?["category"] as? String == "exchange" && withEntities[Self.address(23)]?["label"] as? String == "Hot wallet")
+            #expect(withEntities[Self.address(43)] == nil && without[Self.address(43)] != nil)
+            #expect(without[Self.address(23)]?["category"] == nil)
         }
     }
 

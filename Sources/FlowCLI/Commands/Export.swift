@@ -3,6 +3,8 @@ import FlowCore
 import FlowExport
 import Foundation
 
+extension GEXFWriter.AmountType: ExpressibleByArgument {}
+
 /// The graph formats `flowtrace export` writes.
 enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
     case dot, svg, png, graphml, gexf, cyjs, mermaid, csv, neo4j
@@ -71,13 +73,14 @@ extension TraceReport {
 /// Renders `graph` as `format` into data (svg and png through Graphviz) or, for neo4j, the pair of files.
 struct GraphRenderer {
     var dotCommand: String?
+    var gexfAmounts: GEXFWriter.AmountType = .biginteger
 
     func files(_ graph: ExportGraph, format: ExportFormat) throws -> [(name: String, data: Data)] {
         func text(_ write: (inout String) -> Void) -> Data { var s = ""; write(&s); return Data(s.utf8) }
         switch format {
         case .dot: return [("", text { DOTWriter.write(graph, to: &$0) })]
         case .graphml: return [("", text { GraphMLWriter.write(graph, to: &$0) })]
-        case .gexf: return [("", text { GEXFWriter.write(graph, to: &$0) })]
+        case .gexf: return [("", text { GEXFWriter.write(graph, amounts: gexfAmounts, to: &$0) })]
         case .cyjs: return [("", text { CytoscapeWriter.write(graph, to: &$0) })]
         case .mermaid: return [("", text { MermaidWriter.write(graph, to: &$0) })]
         case .csv: return [("", text { CSVWriter.writeEdges(graph, to: &$0) })]
@@ -146,12 +149,14 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Format: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")).") var format: ExportFormat
     @Option(help: "Output file (a directory for neo4j). Written there and nowhere else.") var out: String
     @Option(help: "Graphviz dot binary for svg/png (default: dot on PATH).") var dotCommand: String?
+    @Option(help: "GEXF amount type: biginteger (GEXF 1.3, Gephi) or string (for GEXF 1.2 readers such as networkx).")
+    var gexfAmounts: GEXFWriter.AmountType = .biginteger
 
     func run() throws {
         try withExitCodes {
             let trace = try source.load().report
             let graph = ExportGraph(trace: trace, name: trace.graphName)
-            let files = try GraphRenderer(dotCommand: dotCommand).files(graph, format: format)
+            let files = try GraphRenderer(dotCommand: dotCommand, gexfAmounts: gexfAmounts).files(graph, format: format)
             if format == .neo4j {
                 let dir = try OutputFiles.directory(out)
                 for f in files { try OutputFiles.write(f.data, named: f.name, in: dir) }
