@@ -23,3 +23,10 @@ echo "== where Hal's 10 BTC came from: backward"
 "$bin" trace --db "$db" --from f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16:0 --direction backward --policy fifo
 echo "== paths from Satoshi's block-9 address to Hal's"
 "$bin" path --db "$db" --from 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S --to 1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3
+echo "== the investigator's report and a verifiable case folder of the FIFO trace"
+out="${db%.sqlite}-case"
+rm -rf "$out"
+"$bin" report --db "$db" --from 0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9 --policy fifo --out "$out-report"
+"$bin" case export --db "$db" --from 0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9 --policy fifo --out "$out"
+"$bin" case verify "$out" --db "$db"
+echo "report: $out-report/report.html"

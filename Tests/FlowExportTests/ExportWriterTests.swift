@@ -122,6 +122,16 @@ struct ExportWriterTests {
         #expect(node.filter { $0 == "\"" }.count == 2 && !node.contains("|"))
     }
 
+    /// The GEXF variant for GEXF 1.2 readers differs only in the declared type of the amount attributes.
+    @Test func gexfStringAmountsDifferOnlyInTheirDeclaredType() {
+        let g = Self.fixture()
+        var big = "", string = ""
+        GEXFWriter.write(g, amounts: .biginteger, to: &big)
+        GEXFWriter.write(g, amounts: .string, to: &string)
+        #expect(big.components(separatedBy: "type=\"biginteger\"").count - 1 == 4)
+        #expect(big != string && big.replacingOccurrences(of: "type=\"biginteger\"", with: "type=\"string\"") == string)
+    }
+
     @Test func mermaidKeepsTheLargestFlowsAndSaysSo() {
         var nodes: [ExportGraph.Node] = [.init(id: "s", kind: .address, label: nil, category: nil, chain: "ethereum", isSeed: true, inTotal: 0, outTotal: 0)]
         var edges: [ExportGraph.Edge] = []
