@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "FlowStore", targets: ["FlowStore"]),
         .library(name: "FlowIngest", targets: ["FlowIngest"]),
         .library(name: "FlowExport", targets: ["FlowExport"]),
+        .library(name: "FlowFixtures", targets: ["FlowFixtures"]),
         .library(name: "FlowCLI", targets: ["FlowCLI"]),
     ],
     dependencies: [
@@ -32,10 +33,11 @@ let package = Package(
             dependencies: ["FlowCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "FlowExport", dependencies: ["FlowCore"]),
+        .target(name: "FlowFixtures", dependencies: ["FlowCore"]),
         .target(
             name: "FlowCLI",
             dependencies: [
-                "FlowCore", "FlowStore", "FlowIngest", "FlowExport",
+                "FlowCore", "FlowStore", "FlowIngest", "FlowExport", "FlowFixtures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

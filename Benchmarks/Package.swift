@@ -32,10 +32,9 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(name: "ingest-rate", dependencies: ["BenchSupport"], path: "Sources/ingest-rate"),
-        .target(name: "FixtureRandom", path: "Sources/FixtureRandom"),
-        .executableTarget(name: "make-graph-fixture", dependencies: ["FixtureRandom"], path: "Sources/make-graph-fixture"),
-        .executableTarget(name: "make-btc-etl-fixture", dependencies: ["FixtureRandom"], path: "Sources/make-btc-etl-fixture"),
-        .executableTarget(name: "make-eth-etl-fixture", dependencies: ["FixtureRandom"], path: "Sources/make-eth-etl-fixture"),
+        .executableTarget(name: "make-graph-fixture", dependencies: [.product(name: "FlowFixtures", package: "main")], path: "Sources/make-graph-fixture"),
+        .executableTarget(name: "make-btc-etl-fixture", dependencies: [.product(name: "FlowFixtures", package: "main")], path: "Sources/make-btc-etl-fixture"),
+        .executableTarget(name: "make-eth-etl-fixture", dependencies: [.product(name: "FlowFixtures", package: "main")], path: "Sources/make-eth-etl-fixture"),
         .executableTarget(name: "snapshot-load", dependencies: ["BenchSupport"], path: "Sources/snapshot-load"),
         .executableTarget(name: "trace-kernels", dependencies: ["BenchSupport"], path: "Sources/trace-kernels"),
     ],

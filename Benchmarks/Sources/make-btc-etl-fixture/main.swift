@@ -1,4 +1,4 @@
-import FixtureRandom
+import FlowFixtures
 import Foundation
 
 // A synthetic bitcoin-etl export (JSON lines, one transaction a line) for the clustering benchmark, with the

@@ -1,4 +1,4 @@
-import FixtureRandom
+import FlowFixtures
 import Foundation
 
 // A synthetic ethereum-etl CSV export for the Ethereum ingest benchmark: blocks.csv, transactions.csv,

@@ -1,4 +1,4 @@
-import FixtureRandom
+import FlowFixtures
 import Foundation
 
 // The comparison fixture of the traversal benchmarks, as FlowTrace `transfers-csv`:
