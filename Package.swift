@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(name: "flowtrace", dependencies: ["FlowCLI"]),
         .target(
             name: "TestSupport",
-            dependencies: ["FlowCore", "FlowStore", "FlowIngest"],
+            dependencies: ["FlowCore", "FlowStore", "FlowIngest", "FlowFixtures"],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "FlowCoreTests", dependencies: ["FlowCore", "TestSupport"]),

@@ -29,13 +29,12 @@ public struct CaseReport: Codable, Sendable, Equatable {
     public var rerunCommand: String { (["flowtrace"] + rerun).map(Self.shellQuoted).joined(separator: " ") }
 
     static func shellQuoted(_ s: String) -> String {
-        if !s.isEmpty, s.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSetLite.shellSafe(contains: $0)) }) { return s }
+        if !s.isEmpty, s.unicodeScalars.allSatisfy(isShellSafe) { return s }
         return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
-}
 
-enum CharacterSetLite {
-    static func shellSafe(contains u: Unicode.Scalar) -> Bool {
+    /// Characters a POSIX shell word may hold unquoted.
+    static func isShellSafe(_ u: Unicode.Scalar) -> Bool {
         switch u {
         case "a"..."z", "A"..."Z", "0"..."9", "-", "_", ".", "/", ":", ",", "=", "+", "@", "%": return true
         default: return false

@@ -127,11 +127,10 @@ public struct AccountFixtureBuilder {
     public mutating func split(_ total: Int128, into parts: Int, unit: Int128) -> [Int128] {
         let units = total / unit
         precondition(units >= Int128(parts), "cannot split \(total) into \(parts) parts of \(unit)")
-        var weights = (0..<parts).map { _ in Int128(1 + random.below(1_000)) }
+        let weights = (0..<parts).map { _ in Int128(1 + random.below(1_000)) }
         let sum = weights.reduce(0, +)
         var out = weights.map { max(1, $0 * (units - Int128(parts)) / sum + 1) * unit }
         out[parts - 1] += total - out.reduce(0, +)
-        weights.removeAll()
         return out
     }
 

@@ -148,9 +148,8 @@ struct BenchForensic: ParsableCommand {
         var scores: [ForensicScore] = []
         for policy in policies {
             for hops in hops {
-                var options = try TraceOptions.parse(["--db", db, "--from"] + truth.seedTransactions.map { "tx:" + $0 }
+                let options = try TraceOptions.parse(["--db", db, "--from"] + truth.seedTransactions.map { "tx:" + $0 }
                                                      + ["--policy", policy.rawValue, "--max-hops", String(hops), "--asset", truth.asset])
-                options.noCompile = false
                 let clock = ContinuousClock()
                 let began = clock.now
                 let report = try TraceRunner(options: options, maxEdges: 0, maxSinks: nil).run()
