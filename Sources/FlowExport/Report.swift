@@ -58,13 +58,21 @@ struct ReportNumbers {
         return "\(text) \(symbol)"
     }
 
-    /// `part` as a percentage of `whole` with two decimals, rounded down (`12.34%`); empty when whole is zero.
-    static func share(_ part: Int128, of whole: Int128) -> String {
-        guard whole > 0 else { return "" }
-        let basisPoints = part.multipliedReportingOverflow(by: 10_000).overflow ? part / whole * 10_000 : part * 10_000 / whole
-        let whole = basisPoints / 100, fraction = basisPoints % 100
-        return "\(whole).\(fraction < 10 ? "0" : "")\(fraction)%"
+    /// `part` as a percentage of `whole` (`12.34%`); empty when whole is zero.
+    static func share(_ part: Int128, of whole: Int128) -> String { whole > 0 ? Share.text(basisPoints: Share.basisPoints(part, of: whole)) : "" }
+}
+
+/// Shares as FlowTrace prints them: basis points by integer arithmetic (rounded down), shown with two decimals.
+public enum Share {
+    /// `part` / `whole` in basis points (0 when whole is zero).
+    public static func basisPoints(_ part: Int128, of whole: Int128) -> Int {
+        guard whole > 0 else { return 0 }
+        let (scaled, overflow) = part.multipliedReportingOverflow(by: 10_000)
+        return Int(overflow ? part / whole * 10_000 : scaled / whole)
     }
+
+    /// `1234` as `12.34%`.
+    public static func text(basisPoints bp: Int) -> String { "\(bp / 100).\(bp % 100 < 10 ? "0" : "")\(bp % 100)%" }
 }
 
 /// The report's sections, computed once for the HTML and Markdown writers.

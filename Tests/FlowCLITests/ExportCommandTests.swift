@@ -1,7 +1,6 @@
 import FlowCore
 @testable import FlowCLI
 import FlowExport
-import FlowIngest
 import Foundation
 import Testing
 import TestSupport

@@ -125,12 +125,15 @@ struct BenchForensic: ParsableCommand {
         }
     }
 
-    /// Ingests the fixture's transfers and labels (idempotent: a store that has them already is left as it is).
+    /// Ingests the fixture's transfers and labels (idempotent: a store that has them already is left as it is) and
+    /// compiles the snapshot.
     func ingestFixture(dir: URL, truth: FixtureTruth, db: String) throws {
         let quiet = Console.Capture()
         try Console.$current.withValue(quiet.console) {
             for arguments in [["ingest", "transfers-csv", dir.appendingPathComponent(truth.files["transfers"] ?? "transfers.csv").path, "--db", db, "--quiet"],
-                              ["labels", "import", "csv", dir.appendingPathComponent(truth.files["labels"] ?? "labels.csv").path, "--db", db]] {
+                              ["labels", "import", "csv", dir.appendingPathComponent(truth.files["labels"] ?? "labels.csv").path, "--db", db],
+                              // Compiled here, so the first policy's time does not include building the snapshot.
+                              ["compile", "--db", db]] {
                 do {
                     var command = try FlowTrace.parseAsRoot(arguments)
                     try command.run()
@@ -165,12 +168,10 @@ struct BenchForensic: ParsableCommand {
                 }
                 var correct: Int128 = 0
                 for (i, d) in truth.destinations.enumerated() { correct += min(atEntity[i], Int128(d.amount) ?? 0) }
-                func basisPoints(_ part: Int128, _ whole: Int128) -> Int { whole > 0 ? Int(part * 10_000 / whole) : 0 }
-                let recall = basisPoints(correct, stolen), precision = basisPoints(correct, attributed)
-                func percent(_ bp: Int) -> String { "\(bp / 100).\(bp % 100 < 10 ? "0" : "")\(bp % 100)%" }
+                let recall = Share.basisPoints(correct, of: stolen), precision = Share.basisPoints(correct, of: attributed)
                 let ms = Int(elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-                scores.append(ForensicScore(policy: policy.rawValue, maxHops: hops, recallBasisPoints: recall, recall: percent(recall),
-                                            precisionBasisPoints: precision, precision: percent(precision), attributed: String(attributed),
+                scores.append(ForensicScore(policy: policy.rawValue, maxHops: hops, recallBasisPoints: recall, recall: Share.text(basisPoints: recall),
+                                            precisionBasisPoints: precision, precision: Share.text(basisPoints: precision), attributed: String(attributed),
                                             correctlyAttributed: String(correct), falsePositiveAddresses: falsePositives.count, milliseconds: ms))
             }
         }
