@@ -26,32 +26,6 @@ public struct FixtureTransfer: Sendable {
     public var tx: UInt64
 }
 
-/// Where the stolen value really ended, by construction: the answer a trace is measured against.
-public struct FixtureTruth: Codable, Sendable, Equatable {
-    public struct Destination: Codable, Sendable, Equatable {
-        /// The service or wallet, e.g. "Tornado-style pool 100 ETH" or "thief wallet (left over)".
-        public var entity: String
-        public var category: String
-        public var addresses: [String]
-        /// Stolen base units that ended there.
-        public var amount: String
-    }
-    public var scenario: String
-    public var seed: UInt64
-    public var scale: Int
-    public var model: String
-    public var asset: String
-    public var decimals: Int
-    public var chain: String
-    /// All stolen base units; the destinations add up to it.
-    public var stolen: String
-    /// The thefts: transactions whose transfers are the stolen value (trace seeds).
-    public var seedTransactions: [String]
-    public var destinations: [Destination]
-    public var files: [String: String]
-    public var notes: [String]
-}
-
 /// Builds an account-model fixture: the scenario's own transfers (small, kept in memory and sorted), merged in
 /// time order with streamed background traffic, written as `transfers.csv`, plus `labels.csv` and `truth.json`.
 public struct AccountFixtureBuilder {
@@ -60,8 +34,8 @@ public struct AccountFixtureBuilder {
     public let span: Int64
     public var random: SplitMix64
     public private(set) var events: [FixtureTransfer] = []
-    public private(set) var labels: [(address: UInt64, category: String, name: String)] = []
-    var destinations: [(entity: String, category: String, addresses: [UInt64], amount: Int128)] = []
+    public private(set) var labels: [FixtureLabel] = []
+    public var ledger = TruthLedger()
     private var nextTx: UInt64 = 1
 
     public init(asset: FixtureAsset, start: Int64, span: Int64, seed: UInt64) {
@@ -111,16 +85,13 @@ public struct AccountFixtureBuilder {
         return tx
     }
 
-    public mutating func label(_ address: UInt64, _ category: String, _ name: String) { labels.append((address, category, name)) }
+    public mutating func label(_ address: UInt64, _ category: String, _ name: String) {
+        labels.append(FixtureLabel(address: Self.addressText(address), category: category, name: name))
+    }
 
     /// Records that `amount` stolen base units ended at `entity` (adding to what it already has).
     public mutating func credit(_ entity: String, _ category: String, _ address: UInt64, _ amount: Int128) {
-        if let i = destinations.firstIndex(where: { $0.entity == entity }) {
-            destinations[i].amount += amount
-            if !destinations[i].addresses.contains(address) { destinations[i].addresses.append(address) }
-        } else {
-            destinations.append((entity, category, [address], amount))
-        }
+        ledger.credit(entity, category, Self.addressText(address), amount)
     }
 
     /// Splits `total` into `parts` positive amounts, each a multiple of `unit`, at random (exact: they add up).
@@ -134,12 +105,11 @@ public struct AccountFixtureBuilder {
         return out
     }
 
-    /// Writes `transfers.csv` (scenario transfers merged with `background` in time order), `labels.csv` and
-    /// `truth.json` into `directory`; returns the truth.
-    public mutating func write(to directory: String, scenario: String, seed: UInt64, background: inout BackgroundTraffic,
-                               seedTransactions: [UInt64], notes: [String]) throws -> FixtureTruth {
+    /// Writes `fileName` (scenario transfers merged with `background` in time order) into `directory` and adds
+    /// the background's service labels to ``labels``.
+    public mutating func write(to directory: String, fileName: String = "transfers.csv", background: inout BackgroundTraffic) throws -> FixtureTruth.File {
         events.sort { ($0.time, $0.tx) < ($1.time, $1.tx) }
-        let file = try FixtureFile(path: directory + "/transfers.csv")
+        let file = try FixtureFile(path: directory + "/" + fileName)
         try file.write("from,to,amount,asset,timestamp,tx,decimals,chain,block\n")
         let suffix = Array(",\(asset.symbol),".utf8), tail = Array(",\(asset.decimals),\(asset.chain),".utf8)
         func row(_ t: FixtureTransfer, _ out: inout [UInt8]) {
@@ -171,20 +141,14 @@ public struct AccountFixtureBuilder {
         }
         try file.close()
 
-        let labelFile = try FixtureFile(path: directory + "/labels.csv")
-        try labelFile.write("address,category,name,source\n")
-        for l in (labels + background.labels).sorted(by: { $0.address < $1.address }) {
-            try labelFile.write("\(Self.addressText(l.address)),\(l.category),\(l.name),flowtrace fixture \(scenario)\n")
-        }
-        try labelFile.close()
+        labels += background.labels.map { FixtureLabel(address: Self.addressText($0.address), category: $0.category, name: $0.name) }
+        return .init(path: fileName, format: "transfers-csv")
+    }
 
-        let stolen = destinations.reduce(Int128(0)) { $0 + $1.amount }
-        let truth = FixtureTruth(
-            scenario: scenario, seed: seed, scale: background.count, model: "account", asset: asset.symbol, decimals: asset.decimals,
-            chain: asset.chain, stolen: String(stolen), seedTransactions: seedTransactions.map(Self.txText),
-            destinations: destinations.map { .init(entity: $0.entity, category: $0.category, addresses: $0.addresses.map(Self.addressText), amount: String($0.amount)) },
-            files: ["transfers": "transfers.csv", "labels": "labels.csv"], notes: notes)
-        return truth
+    /// The truth of what this builder stole: `seedTransactions` as trace seeds, the credits as destinations.
+    public func part(name: String, seedTransactions: [UInt64]) -> FixtureTruth.Part {
+        FixtureTruth.Part(name: name, model: "account", asset: asset.symbol, decimals: asset.decimals, chain: asset.chain, stolen: String(ledger.total),
+                          seeds: seedTransactions.map { "tx:" + Self.txText($0) }, destinations: ledger.destinations)
     }
 }
 

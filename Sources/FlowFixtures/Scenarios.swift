@@ -3,11 +3,12 @@ import FlowCore
 /// The account-model case scenarios, at the magnitudes reported for the real incidents, and `random` (background
 /// only). Each writes `transfers.csv`, `labels.csv` and returns the truth (the caller writes `truth.json`).
 public enum Scenario: String, CaseIterable, Sendable {
-    case cryptocom, usg, m2, random
+    case dmm, cryptocom, usg, m2, random
 
     public var summary: String {
         switch self {
-        case .cryptocom: return "Crypto.com 2022 (ETH part): 483 victim accounts drained of 4,836.26 ETH, sent to Tornado-style pools in 100-ETH batches"
+        case .dmm: return "DMM Bitcoin 2024: 4,502.9 BTC stolen, nine peel chains from 499 BTC down to ~39 BTC by the third hop, CoinJoin rounds, a bridge (lock on Bitcoin, WBTC minted on Ethereum) and exchange cash-out"
+        case .cryptocom: return "Crypto.com 2022: 483 victim accounts drained of 4,836.26 ETH, sent to Tornado-style pools in 100-ETH batches; 443.93 BTC consolidated and sent to a custodial mixer (4 × 67.75 BTC, then the rest)"
         case .usg: return "US-government wallet 2024: 20,000,000 USDC drained; 700,000 through instant exchanges, 19,300,000 returned within a day"
         case .m2: return "M2 2024 (ETH part): 1,378 ETH drained from the hot wallet, split to a pool, an instant exchange and a peel chain ending at a bridge"
         case .random: return "background traffic only (power-law activity), for performance"
@@ -20,6 +21,7 @@ public enum Scenario: String, CaseIterable, Sendable {
     public func generate(seed: UInt64, scale: Int?, directory: String) throws -> FixtureTruth {
         let count = scale ?? defaultScale
         switch self {
+        case .dmm: return try Self.dmm(seed: seed, count: count, directory: directory)
         case .cryptocom: return try Self.cryptocom(seed: seed, count: count, directory: directory)
         case .usg: return try Self.usg(seed: seed, count: count, directory: directory)
         case .m2: return try Self.m2(seed: seed, count: count, directory: directory)
@@ -32,6 +34,17 @@ public enum Scenario: String, CaseIterable, Sendable {
     static func thief(_ i: UInt64) -> UInt64 { AccountFixtureBuilder.address(thieves, i) }
     static func service(_ i: UInt64) -> UInt64 { AccountFixtureBuilder.address(services, i) }
     static let day: Int64 = 86_400
+
+    /// Writes `labels.csv` and assembles the truth; the labels file is ingested last.
+    static func truth(_ scenario: String, seed: UInt64, scale: Int, directory: String, parts: [FixtureTruth.Part], files: [FixtureTruth.File],
+                      labels: [FixtureLabel], bridges: [FixtureTruth.BridgeLink] = [], notes: [String]) throws -> FixtureTruth {
+        for p in parts {
+            let total = p.destinations.reduce(Int128(0)) { $0 + (Int128($1.amount) ?? 0) }
+            guard String(total) == p.stolen else { throw FixtureError("\(scenario) \(p.name): the truth's destinations add up to \(total), not \(p.stolen)") }
+        }
+        let labelFile = try FixtureLabel.write(labels, scenario: scenario, to: directory)
+        return FixtureTruth(scenario: scenario, seed: seed, scale: scale, parts: parts, bridges: bridges, files: files + [labelFile], notes: notes)
+    }
 
     static func pools(_ asset: FixtureAsset, _ denominations: [(Int64, Int64, String)]) -> [BackgroundTraffic.Service] {
         denominations.enumerated().map { i, d in
@@ -78,10 +91,15 @@ public enum Scenario: String, CaseIterable, Sendable {
             if left > 0 { b.credit("thief wallet (left over)", "unlabelled", w, left) }
         }
         var background = BackgroundTraffic(count: count, asset: eth, start: start, span: 7 * day, seed: seed, exchanges: [hot, other], pools: pools)
-        return try b.write(to: directory, scenario: "cryptocom", seed: seed, background: &background, seedTransactions: seeds, notes: [
-            "The BTC part of the case (443.93 BTC consolidated 4 × 67.75 BTC and sent to a mixer) is not in this account-model fixture.",
-            "The thief's wallets hold clean gas money from before the theft, as real ones do.",
-        ])
+        let transfers = try b.write(to: directory, background: &background)
+        let (bitcoin, btcFile) = try cryptocomBitcoin(seed: seed, count: count, directory: directory)
+        return try truth("cryptocom", seed: seed, scale: count, directory: directory,
+                         parts: [b.part(name: "ETH", seedTransactions: seeds), bitcoin.part], files: [transfers, btcFile],
+                         labels: b.labels + bitcoin.labels, notes: [
+                             "The thief's wallets hold clean gas money from before the theft, as real ones do.",
+                             "BTC: the reports give 443.93 BTC stolen and mixer deposits of 4 × 67.75 BTC; the fixture sends those four and then the rest (less fees) to the same custodial mixer.",
+                             "Coins that exist before the fixture starts are outputs of block 0's opening coinbase.",
+                         ])
     }
 
     static func usg(seed: UInt64, count: Int, directory: String) throws -> FixtureTruth {
@@ -105,9 +123,11 @@ public enum Scenario: String, CaseIterable, Sendable {
         b.transfer(t1, wallet, usdc.units(19_300_000), at: theft + 20 * 3_600)
         b.credit("returned to the wallet", "law-enforcement", wallet, usdc.units(19_300_000))
         var background = BackgroundTraffic(count: count, asset: usdc, start: start, span: 7 * day, seed: seed, exchanges: [exchange] + instant, pools: [])
-        return try b.write(to: directory, scenario: "usg", seed: seed, background: &background, seedTransactions: [seedTx], notes: [
-            "Modelled in USDC only: the real drain also took USDT, aUSDC and ETH and swapped part to ETH.",
-        ])
+        let transfers = try b.write(to: directory, background: &background)
+        return try truth("usg", seed: seed, scale: count, directory: directory, parts: [b.part(name: "USDC", seedTransactions: [seedTx])],
+                         files: [transfers], labels: b.labels, notes: [
+                             "Modelled in USDC only: the real drain also took USDT, aUSDC and ETH and swapped part to ETH.",
+                         ])
     }
 
     static func m2(seed: UInt64, count: Int, directory: String) throws -> FixtureTruth {
@@ -163,9 +183,11 @@ public enum Scenario: String, CaseIterable, Sendable {
         b.credit(bridge.name, "bridge", bridge.address, held)
         var background = BackgroundTraffic(count: count, asset: eth, start: start, span: 7 * day, seed: seed, exchanges: [hot, other, instant],
                                            pools: [pool, bridge])
-        return try b.write(to: directory, scenario: "m2", seed: seed, background: &background, seedTransactions: [seedTx], notes: [
-            "Modelled in ETH only: the real hot wallet also lost stablecoins and tokens that were swapped into ETH.",
-        ])
+        let transfers = try b.write(to: directory, background: &background)
+        return try truth("m2", seed: seed, scale: count, directory: directory, parts: [b.part(name: "ETH", seedTransactions: [seedTx])],
+                         files: [transfers], labels: b.labels, notes: [
+                             "Modelled in ETH only: the real hot wallet also lost stablecoins and tokens that were swapped into ETH.",
+                         ])
     }
 
     static func random(seed: UInt64, count: Int, directory: String) throws -> FixtureTruth {
@@ -174,6 +196,8 @@ public enum Scenario: String, CaseIterable, Sendable {
         let exchanges = (1...3).map { BackgroundTraffic.Service(address: service(UInt64($0)), category: "exchange", name: "Exchange \($0) hot wallet", denomination: nil) }
         var background = BackgroundTraffic(count: count, asset: eth, start: b.start, span: b.span, seed: seed, exchanges: exchanges,
                                            pools: pools(eth, [(100, 0, "100"), (10, 0, "10")]))
-        return try b.write(to: directory, scenario: "random", seed: seed, background: &background, seedTransactions: [], notes: ["Background only: nothing is stolen."])
+        let transfers = try b.write(to: directory, background: &background)
+        return try truth("random", seed: seed, scale: count, directory: directory, parts: [], files: [transfers], labels: b.labels,
+                         notes: ["Background only: nothing is stolen."])
     }
 }

@@ -18,7 +18,7 @@ struct FixtureCommand: ParsableCommand {
 struct FixtureGenerate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Write a scenario as transfers.csv and labels.csv (ingest them as transfers-csv and labels csv) plus truth.json.",
+        abstract: "Write a scenario in FlowTrace's ingest formats (transactions.json as btc-etl, transfers.csv as transfers-csv, labels.csv) plus truth.json.",
         discussion: "Scenarios: " + Scenario.allCases.map { "\($0.rawValue) — \($0.summary)" }.joined(separator: "; ")
             + ". The same seed gives the same bytes; rows are streamed, never held whole in memory.")
 
@@ -39,7 +39,8 @@ struct FixtureGenerate: ParsableCommand {
                 throw CLIFailure(message: e.description, exitCode: ExitStatus.cannotCreate)
             }
             try OutputFiles.write(Data(try jsonText(truth).utf8), named: "truth.json", in: dir)
-            Console.current.err("wrote \(scenario.rawValue) (seed \(seed), \(truth.scale) background transfers) to \(out): transfers.csv, labels.csv, truth.json\n")
+            let files = (truth.files.map(\.path) + ["truth.json"]).joined(separator: ", ")
+            Console.current.err("wrote \(scenario.rawValue) (seed \(seed), scale \(truth.scale)) to \(out): \(files)\n")
         }
     }
 }
@@ -54,6 +55,8 @@ struct BenchCommand: ParsableCommand {
 
 /// How one policy and hop limit did against the truth.
 struct ForensicScore: Codable, Equatable {
+    /// The truth part scored (e.g. "BTC", "ETH").
+    var part: String
     var policy: String
     var maxHops: Int
     /// Share of stolen value the trace attributed to the right final destinations (basis points and percent text).
@@ -85,7 +88,8 @@ struct BenchForensic: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Policies.") var policies: [TracePolicy] = TracePolicy.allCases
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable { var scenario: String; var stolen: String; var asset: String; var seeds: Int; var scores: [ForensicScore] }
+    struct Part: Encodable { var name: String; var model: String; var stolen: String; var asset: String; var seeds: Int }
+    struct Result: Encodable { var scenario: String; var parts: [Part]; var scores: [ForensicScore] }
 
     func run() throws {
         try withExitCodes {
@@ -98,7 +102,8 @@ struct BenchForensic: ParsableCommand {
             do { truth = try JSONDecoder().decode(FixtureTruth.self, from: data) } catch let e as DecodingError {
                 throw CLIFailure(message: "\(truthPath): \(TraceSource.describe(e))", exitCode: ExitStatus.dataError)
             }
-            guard !truth.seedTransactions.isEmpty, (Int128(truth.stolen) ?? 0) > 0 else {
+            let parts = truth.parts.filter { !$0.seeds.isEmpty && (Int128($0.stolen) ?? 0) > 0 }
+            guard !parts.isEmpty else {
                 throw CLIFailure(message: "\(truthPath): the \(truth.scenario) fixture has nothing stolen to trace", exitCode: ExitStatus.dataError)
             }
             var temporary: URL?
@@ -111,29 +116,41 @@ struct BenchForensic: ParsableCommand {
             }
             defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
             try ingestFixture(dir: dir, truth: truth, db: store)
-            let scores = try score(truth: truth, db: store)
-            let result = Result(scenario: truth.scenario, stolen: truth.stolen, asset: truth.asset, seeds: truth.seedTransactions.count, scores: scores)
+            let scores = try parts.flatMap { try score(part: $0, db: store) }
+            let result = Result(scenario: truth.scenario, parts: parts.map { .init(name: $0.name, model: $0.model, stolen: $0.stolen, asset: $0.asset, seeds: $0.seeds.count) },
+                                scores: scores)
             if output.isJSON { Console.current.out(try jsonText(result)); return }
-            var text = "\(truth.scenario): \(truth.stolen) base units of \(truth.asset) stolen in \(truth.seedTransactions.count) transaction(s)\n"
-            text += "policy   hops  recall    precision  false-pos  ms\n"
-            for s in scores {
-                text += s.policy.padding(toLength: 9, withPad: " ", startingAt: 0) + String(s.maxHops).padding(toLength: 6, withPad: " ", startingAt: 0)
-                    + s.recall.padding(toLength: 10, withPad: " ", startingAt: 0) + s.precision.padding(toLength: 11, withPad: " ", startingAt: 0)
-                    + String(s.falsePositiveAddresses).padding(toLength: 11, withPad: " ", startingAt: 0) + "\(s.milliseconds)\n"
+            var text = ""
+            for part in parts {
+                text += "\(truth.scenario) \(part.name): \(part.stolen) base units of \(part.asset) stolen, \(part.seeds.count) seed(s)\n"
+                text += "policy   hops  recall    precision  false-pos  ms\n"
+                for s in scores where s.part == part.name {
+                    text += s.policy.padding(toLength: 9, withPad: " ", startingAt: 0) + String(s.maxHops).padding(toLength: 6, withPad: " ", startingAt: 0)
+                        + s.recall.padding(toLength: 10, withPad: " ", startingAt: 0) + s.precision.padding(toLength: 11, withPad: " ", startingAt: 0)
+                        + String(s.falsePositiveAddresses).padding(toLength: 11, withPad: " ", startingAt: 0) + "\(s.milliseconds)\n"
+                }
             }
             Console.current.out(text)
         }
     }
 
-    /// Ingests the fixture's transfers and labels (idempotent: a store that has them already is left as it is) and
-    /// compiles the snapshot.
+    /// Ingests the fixture's files (idempotent: a store that has them already is left as it is) and compiles the
+    /// snapshot.
     func ingestFixture(dir: URL, truth: FixtureTruth, db: String) throws {
+        var commands: [[String]] = []
+        for f in truth.files {
+            let path = dir.appendingPathComponent(f.path).path
+            switch f.format {
+            case "transfers-csv", "btc-etl": commands.append(["ingest", f.format, path, "--db", db, "--quiet"])
+            case "labels-csv": commands.append(["labels", "import", "csv", path, "--db", db])
+            default: continue  // for the reader (bridge links)
+            }
+        }
+        // Compiled here, so the first policy's time does not include building the snapshot.
+        commands.append(["compile", "--db", db])
         let quiet = Console.Capture()
         try Console.$current.withValue(quiet.console) {
-            for arguments in [["ingest", "transfers-csv", dir.appendingPathComponent(truth.files["transfers"] ?? "transfers.csv").path, "--db", db, "--quiet"],
-                              ["labels", "import", "csv", dir.appendingPathComponent(truth.files["labels"] ?? "labels.csv").path, "--db", db],
-                              // Compiled here, so the first policy's time does not include building the snapshot.
-                              ["compile", "--db", db]] {
+            for arguments in commands {
                 do {
                     var command = try FlowTrace.parseAsRoot(arguments)
                     try command.run()
@@ -144,15 +161,15 @@ struct BenchForensic: ParsableCommand {
         }
     }
 
-    func score(truth: FixtureTruth, db: String) throws -> [ForensicScore] {
+    func score(part truth: FixtureTruth.Part, db: String) throws -> [ForensicScore] {
         let stolen = Int128(truth.stolen) ?? 0
         var entityOf: [String: Int] = [:]
         for (i, d) in truth.destinations.enumerated() { for a in d.addresses { entityOf[a] = i } }
         var scores: [ForensicScore] = []
         for policy in policies {
             for hops in hops {
-                let options = try TraceOptions.parse(["--db", db, "--from"] + truth.seedTransactions.map { "tx:" + $0 }
-                                                     + ["--policy", policy.rawValue, "--max-hops", String(hops), "--asset", truth.asset])
+                let asset = truth.model == "account" ? ["--asset", truth.asset] : []
+                let options = try TraceOptions.parse(["--db", db, "--from"] + truth.seeds + ["--policy", policy.rawValue, "--max-hops", String(hops)] + asset)
                 let clock = ContinuousClock()
                 let began = clock.now
                 let report = try TraceRunner(options: options, maxEdges: 0, maxSinks: nil).run()
@@ -170,7 +187,7 @@ struct BenchForensic: ParsableCommand {
                 for (i, d) in truth.destinations.enumerated() { correct += min(atEntity[i], Int128(d.amount) ?? 0) }
                 let recall = Share.basisPoints(correct, of: stolen), precision = Share.basisPoints(correct, of: attributed)
                 let ms = Int(elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-                scores.append(ForensicScore(policy: policy.rawValue, maxHops: hops, recallBasisPoints: recall, recall: Share.text(basisPoints: recall),
+                scores.append(ForensicScore(part: truth.name, policy: policy.rawValue, maxHops: hops, recallBasisPoints: recall, recall: Share.text(basisPoints: recall),
                                             precisionBasisPoints: precision, precision: Share.text(basisPoints: precision), attributed: String(attributed),
                                             correctlyAttributed: String(correct), falsePositiveAddresses: falsePositives.count, milliseconds: ms))
             }
