@@ -7,7 +7,7 @@ public struct FlowTrace: ParsableCommand {
         commandName: "flowtrace",
         abstract: "Trace funds through Bitcoin and Ethereum transfers, exactly and with the evidence.",
         version: version,
-        subcommands: [Ingest.self, Stats.self, Tx.self, AddressCommand.self, Compile.self, Labels.self, ClusterCommand.self, TraceCommand.self, PathCommand.self, ExportCommand.self, ReportCommand.self, CaseCommand.self, FixtureCommand.self, BenchCommand.self]
+        subcommands: [Ingest.self, Stats.self, Tx.self, AddressCommand.self, Compile.self, Labels.self, ClusterCommand.self, TraceCommand.self, PathCommand.self, ExportCommand.self, ReportCommand.self, CaseCommand.self, FixtureCommand.self, BenchCommand.self, DemoCommand.self]
     )
     public init() {}
 }

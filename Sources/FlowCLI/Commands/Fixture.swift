@@ -136,35 +136,38 @@ struct BenchForensic: ParsableCommand {
 
     /// Ingests the fixture's files (idempotent: a store that has them already is left as it is) and compiles the
     /// snapshot.
-    func ingestFixture(dir: URL, truth: FixtureTruth, db: String) throws {
-        var commands: [[String]] = []
-        for f in truth.files {
-            let path = dir.appendingPathComponent(f.path).path
-            switch f.format {
-            case "transfers-csv", "btc-etl": commands.append(["ingest", f.format, path, "--db", db, "--quiet"])
-            case "labels-csv": commands.append(["labels", "import", "csv", path, "--db", db])
-            default: continue  // for the reader (bridge links)
-            }
+    func ingestFixture(dir: URL, truth: FixtureTruth, db: String) throws { try ingestFixtureFiles(dir: dir, truth: truth, db: db) }
+}
+
+/// Ingests a fixture's files into the store at `db` (idempotent) and compiles the snapshot.
+func ingestFixtureFiles(dir: URL, truth: FixtureTruth, db: String) throws {
+    var commands: [[String]] = []
+    for f in truth.files {
+        let path = dir.appendingPathComponent(f.path).path
+        switch f.format {
+        case "transfers-csv", "btc-etl": commands.append(["ingest", f.format, path, "--db", db, "--quiet"])
+        case "labels-csv": commands.append(["labels", "import", "csv", path, "--db", db])
+        default: continue  // for the reader (bridge links)
         }
-        // Compiled here, so the first policy's time does not include building the snapshot.
-        commands.append(["compile", "--db", db])
-        let quiet = Console.Capture()
-        try Console.$current.withValue(quiet.console) {
-            for arguments in commands {
-                do {
-                    var command = try FlowTrace.parseAsRoot(arguments)
-                    try command.run()
-                } catch {
-                    throw CLIFailure(message: "ingesting the fixture: \(quiet.stderr.trimmingCharacters(in: .whitespacesAndNewlines))", exitCode: ExitStatus.dataError)
-                }
+    }
+    // Compiled here, so the first policy's time does not include building the snapshot.
+    commands.append(["compile", "--db", db])
+    let quiet = Console.Capture()
+    try Console.$current.withValue(quiet.console) {
+        for arguments in commands {
+            do {
+                var command = try FlowTrace.parseAsRoot(arguments)
+                try command.run()
+            } catch {
+                throw CLIFailure(message: "ingesting the fixture: \(quiet.stderr.trimmingCharacters(in: .whitespacesAndNewlines))", exitCode: ExitStatus.dataError)
             }
         }
     }
+}
 
+extension BenchForensic {
     func score(part truth: FixtureTruth.Part, db: String) throws -> [ForensicScore] {
         let stolen = Int128(truth.stolen) ?? 0
-        var entityOf: [String: Int] = [:]
-        for (i, d) in truth.destinations.enumerated() { for a in d.addresses { entityOf[a] = i } }
         var scores: [ForensicScore] = []
         for policy in policies {
             for hops in hops {
@@ -174,24 +177,38 @@ struct BenchForensic: ParsableCommand {
                 let began = clock.now
                 let report = try TraceRunner(options: options, maxEdges: 0, maxSinks: nil).run()
                 let elapsed = clock.now - began
-                var atEntity = [Int128](repeating: 0, count: truth.destinations.count)
-                var attributed: Int128 = 0
-                var falsePositives = Set<String>()
-                for sink in report.sinks where sink.reason != "seed" {
-                    let amount = Int128(sink.amount) ?? 0
-                    guard amount > 0 else { continue }
-                    attributed += amount
-                    if let e = entityOf[sink.address] { atEntity[e] += amount } else { falsePositives.insert(sink.address) }
-                }
-                var correct: Int128 = 0
-                for (i, d) in truth.destinations.enumerated() { correct += min(atEntity[i], Int128(d.amount) ?? 0) }
-                let recall = Share.basisPoints(correct, of: stolen), precision = Share.basisPoints(correct, of: attributed)
+                let e = ForensicEvaluation(report: report, part: truth)
+                let recall = Share.basisPoints(e.correct, of: stolen), precision = Share.basisPoints(e.correct, of: e.attributed)
                 let ms = Int(elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
                 scores.append(ForensicScore(part: truth.name, policy: policy.rawValue, maxHops: hops, recallBasisPoints: recall, recall: Share.text(basisPoints: recall),
-                                            precisionBasisPoints: precision, precision: Share.text(basisPoints: precision), attributed: String(attributed),
-                                            correctlyAttributed: String(correct), falsePositiveAddresses: falsePositives.count, milliseconds: ms))
+                                            precisionBasisPoints: precision, precision: Share.text(basisPoints: precision), attributed: String(e.attributed),
+                                            correctlyAttributed: String(e.correct), falsePositiveAddresses: e.falsePositives, milliseconds: ms))
             }
         }
         return scores
+    }
+}
+
+/// A trace's result against a truth part: the value at the right destinations (per destination, at most what
+/// truly ended there), all value the trace attributes beyond the seeds, and the sink addresses with taint that
+/// are no destination of the truth.
+struct ForensicEvaluation {
+    var correct: Int128 = 0
+    var attributed: Int128 = 0
+    var falsePositives = 0
+
+    init(report: TraceReport, part: FixtureTruth.Part) {
+        var entityOf: [String: Int] = [:]
+        for (i, d) in part.destinations.enumerated() { for a in d.addresses { entityOf[a] = i } }
+        var atEntity = [Int128](repeating: 0, count: part.destinations.count)
+        var wrong = Set<String>()
+        for sink in report.sinks where sink.reason != "seed" {
+            let amount = Int128(sink.amount) ?? 0
+            guard amount > 0 else { continue }
+            attributed += amount
+            if let e = entityOf[sink.address] { atEntity[e] += amount } else { wrong.insert(sink.address) }
+        }
+        for (i, d) in part.destinations.enumerated() { correct += min(atEntity[i], Int128(d.amount) ?? 0) }
+        falsePositives = wrong.count
     }
 }
