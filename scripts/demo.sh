@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's main job on the bundled example: ingest real mainnet blocks 0–438, show what the store holds,
+# Walk-through on real data (the README's main job is `flowtrace demo`): ingest real mainnet blocks 0–438, show what the store holds,
 # the first person-to-person transfer (block 170), the history of Hal Finney's address, and traces of block 9's coins.
 set -euo pipefail
 cd "$(dirname "$0")/.."
