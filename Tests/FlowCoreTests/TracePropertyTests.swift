@@ -209,6 +209,28 @@ struct TracePropertyTests {
         }
     }
 
+    /// Amounts near 2⁶⁴ on the 64-bit fast split: quotients above 2⁶³ and floating-point estimates many units off
+    /// must still give the exact split (they once sent the correction into ~2⁶² unit steps).
+    @Test func staticFastSplitIsExactNearTwoToThe64() {
+        // 10¹⁹ > 2⁶³, where a double's unit in the last place is 2,048; products stay within the reference's Int128.
+        let big: Int128 = 10_000_000_000_000_000_000
+        let edges = [
+            EdgeSpec(source: 0, target: 1, time: 1, amount: big, transferID: 1),
+            EdgeSpec(source: 1, target: 2, time: 2, amount: big - 3, transferID: 2),
+            EdgeSpec(source: 1, target: 3, time: 3, amount: 1, transferID: 3),
+            EdgeSpec(source: 1, target: 4, time: 4, amount: 2, transferID: 4),
+            EdgeSpec(source: 2, target: 5, time: 5, amount: 9_999_999_999_999_997_953, transferID: 5),
+            EdgeSpec(source: 2, target: 6, time: 6, amount: 4_093, transferID: 6),
+        ]
+        let graph = FlowGraph.build(nodeCount: 7, edges: edges)
+        var limits = TraceLimits()
+        limits.maxHops = 4
+        let outcome = StaticTracer(graph: graph, policy: .haircut, limits: limits, asset: nil, isStop: { _ in false }).trace(seedNodes: [0])
+        let expected = ReferenceTrace.staticRounds(nodeCount: 7, edges: edges, policy: .haircut, limits: limits, stops: [], seedNodes: [0], amount: nil)
+        #expect(ReferenceTrace.Result(outcome) == expected)
+        #expect(outcome.sinkTotal == big)
+    }
+
     /// Top-K bottleneck paths against enumerating every time-respecting walk; the max-flow bound against them.
     @Test func pathFinderMatchesBruteForce() {
         for i in 0..<1_500 {

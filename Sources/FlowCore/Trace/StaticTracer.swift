@@ -296,12 +296,23 @@ public struct StaticTracer {
             let a = g.edgeAmountLow[e]
             let (ph, pl) = x.multipliedFullWidth(by: a)
             let product = UInt128(ph) << 64 | UInt128(pl)
-            var q = UInt64(min(Double(UInt64.max / 2), (Double(a) * scale).rounded(.down)))
+            // The estimate is at most x (a ≤ total) and off by at most a few units per 2⁵³ of q; a larger miss
+            // (only possible near 2⁶⁴) is corrected by one exact division instead of unit steps.
+            let estimate = (Double(a) * scale).rounded(.down)
+            var q = estimate >= Double(x) ? x : UInt64(estimate)
             let (qh, ql) = q.multipliedFullWidth(by: total)
             var qt = UInt128(qh) << 64 | UInt128(ql)
-            while qt > product { q -= 1; qt -= t }
+            if qt > product {
+                var steps = 0
+                while qt > product && steps < 8 { q -= 1; qt -= t; steps += 1 }
+                if qt > product { let k = (qt - product + t - 1) / t; q -= UInt64(k); qt -= k * t }
+            }
             var r = product - qt
-            while r >= t { q += 1; r -= t }
+            if r >= t {
+                var steps = 0
+                while r >= t && steps < 8 { q += 1; r -= t; steps += 1 }
+                if r >= t { let k = r / t; q += UInt64(k); r -= k * t }
+            }
             given &+= q
             if r > 0 { keys.append(r << 32 | UInt128(UInt32.max - UInt32(e - lo))) }
             if q > 0 { state.arrive(Int(g.edgeTarget[e]), H(q)) }
