@@ -164,7 +164,7 @@ public struct BackgroundTraffic {
     let asset: FixtureAsset
     let start: Int64, span: Int64
     var random: SplitMix64
-    let cumulative: [UInt64]
+    let zipf: ZipfWeights
     public let exchanges: [Service]
     public let pools: [Service]
     var produced = 0
@@ -178,23 +178,14 @@ public struct BackgroundTraffic {
         self.exchanges = exchanges; self.pools = pools
         users = max(50, min(count / 8, 20_000_000))
         random = SplitMix64(state: seed ^ 0xB4C6_0000_0000_0001)
-        var c: [UInt64] = []
-        c.reserveCapacity(users)
-        var total: UInt64 = 0
-        for i in 0..<users { total += (1 << 40) / UInt64(i + 1); c.append(total) }
-        cumulative = c
+        zipf = ZipfWeights(count: users)
     }
 
     public var labels: [(address: UInt64, category: String, name: String)] { (exchanges + pools).map { ($0.address, $0.category, $0.name) } }
 
     public static func user(_ i: Int) -> UInt64 { AccountFixtureBuilder.address(userSpace, UInt64(i)) }
 
-    mutating func pickUser() -> Int {
-        let r = random.next() % cumulative[cumulative.count - 1]
-        var lo = 0, hi = cumulative.count - 1
-        while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] > r { hi = mid } else { lo = mid + 1 } }
-        return lo
-    }
+    mutating func pickUser() -> Int { zipf.pick(&random) }
 
     /// A payment-sized amount: 1–999 times a power of ten spread over three orders of magnitude.
     mutating func amount() -> Int128 {

@@ -147,7 +147,7 @@ public struct BitcoinBackground {
     public let services: [BackgroundTraffic.Service]
     let users: Int
     var random: SplitMix64
-    let cumulative: [UInt64]
+    let zipf: ZipfWeights
     var coins: [[FixtureCoin]]
     var addressCounter: [UInt32]
     var serviceCoins: [[FixtureCoin]]
@@ -167,11 +167,7 @@ public struct BitcoinBackground {
         self.count = count; self.blocks = max(1, blocks); self.services = services
         users = max(100, min(count / 6, 1 << 24))
         random = SplitMix64(state: seed ^ 0xB17C_0000_0000_0002)
-        var c: [UInt64] = []
-        c.reserveCapacity(users)
-        var total: UInt64 = 0
-        for i in 0..<users { total += (1 << 40) / UInt64(i + 1); c.append(total) }
-        cumulative = c
+        zipf = ZipfWeights(count: users)
         coins = Array(repeating: [], count: users)
         addressCounter = Array(repeating: 0, count: users)
         serviceCoins = Array(repeating: [], count: services.count)
@@ -190,12 +186,7 @@ public struct BitcoinBackground {
         return AccountFixtureBuilder.address(Self.userSpace, UInt64(u) << 16 | UInt64(addressCounter[u] & 0xFFFF))
     }
 
-    mutating func pickUser() -> Int {
-        let r = random.next() % cumulative[cumulative.count - 1]
-        var lo = 0, hi = cumulative.count - 1
-        while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] > r { hi = mid } else { lo = mid + 1 } }
-        return lo
-    }
+    mutating func pickUser() -> Int { zipf.pick(&random) }
 
     /// A payment-sized amount: 1–999 times 10⁵, 10⁶ or 10⁷ sat (0.001 to ~100 BTC).
     mutating func amount() -> Int64 {

@@ -14,3 +14,25 @@ public struct SplitMix64: Sendable {
     /// Uniform in 0..<n.
     public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
+
+/// Zipf(1) weights over `count` users, in integers (2⁴⁰ / rank, summed), so every platform draws the same user for
+/// the same random number: a few users are picked most of the time.
+struct ZipfWeights: Sendable {
+    let cumulative: [UInt64]
+
+    init(count: Int) {
+        var c: [UInt64] = []
+        c.reserveCapacity(count)
+        var total: UInt64 = 0
+        for i in 0..<count { total += (1 << 40) / UInt64(i + 1); c.append(total) }
+        cumulative = c
+    }
+
+    /// A user index, by binary search of one random draw over the cumulative weights.
+    func pick(_ random: inout SplitMix64) -> Int {
+        let r = random.next() % cumulative[cumulative.count - 1]
+        var lo = 0, hi = cumulative.count - 1
+        while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] > r { hi = mid } else { lo = mid + 1 } }
+        return lo
+    }
+}

@@ -115,7 +115,7 @@ struct BenchForensic: ParsableCommand {
                 store = t.appendingPathComponent("fixture.sqlite").path
             }
             defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
-            try ingestFixture(dir: dir, truth: truth, db: store)
+            try ingestFixtureFiles(dir: dir, truth: truth, db: store)
             let scores = try parts.flatMap { try score(part: $0, db: store) }
             let result = Result(scenario: truth.scenario, parts: parts.map { .init(name: $0.name, model: $0.model, stolen: $0.stolen, asset: $0.asset, seeds: $0.seeds.count) },
                                 scores: scores)
@@ -133,10 +133,6 @@ struct BenchForensic: ParsableCommand {
             Console.current.out(text)
         }
     }
-
-    /// Ingests the fixture's files (idempotent: a store that has them already is left as it is) and compiles the
-    /// snapshot.
-    func ingestFixture(dir: URL, truth: FixtureTruth, db: String) throws { try ingestFixtureFiles(dir: dir, truth: truth, db: db) }
 }
 
 /// Ingests a fixture's files into the store at `db` (idempotent) and compiles the snapshot.
