@@ -23,9 +23,10 @@ let package = Package(
             name: "CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .target(name: "CPrefetch"),
         .target(
             name: "FlowCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CPrefetch", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "FlowStore", dependencies: ["CSQLite", "FlowCore"]),
         .target(

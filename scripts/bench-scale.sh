@@ -5,6 +5,8 @@
 # Usage: scripts/bench-scale.sh [--keep] [SIZE...]   (default sizes: 10000000 100000000)
 # Work goes to $SCALE_DIR (default /tmp/flowtrace-scale); the CSV is deleted after ingest unless --keep (100M
 # transfers are ~25 GB of CSV and ~26 GB of store, so both together need ~55 GB of disk).
+# REPS (default 5) sets how many runs each trace latency is the median of; FLOWTRACE_BIN runs that binary instead of
+# building one (so a long run is not disturbed by rebuilding the checkout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keep=0
@@ -12,8 +14,13 @@ if [[ "${1:-}" == "--keep" ]]; then keep=1; shift; fi
 sizes=("$@")
 [[ ${#sizes[@]} -eq 0 ]] && sizes=(10000000 100000000)
 root="${SCALE_DIR:-/tmp/flowtrace-scale}"
-swift build -c release --product flowtrace >&2
-bin="$PWD/.build/release/flowtrace"
+reps="${REPS:-5}"
+if [[ -n "${FLOWTRACE_BIN:-}" ]]; then
+    bin="$FLOWTRACE_BIN"
+else
+    swift build -c release --product flowtrace >&2
+    bin="$PWD/.build/release/flowtrace"
+fi
 timed() {  # timed LABEL command...: runs it, records seconds and max RSS (KiB) in $secs and $rss
     local label=$1; shift
     local log; log=$(mktemp)
@@ -22,14 +29,17 @@ timed() {  # timed LABEL command...: runs it, records seconds and max RSS (KiB) 
     rm -f "$log"
     echo "  $label: ${secs} s, peak ${rss} KiB" >&2
 }
-median_ms() {  # median_ms command...: median wall time of 5 runs in ms
-    local times=()
-    for _ in 1 2 3 4 5; do
-        local t0 t1
-        t0=$(date +%s%N); "$@" > /dev/null; t1=$(date +%s%N)
-        times+=($(( (t1 - t0) / 1000000 )))
+rss_log=$(mktemp)
+median_ms() {  # median_ms command...: median wall time of $reps runs in ms; appends each run's peak RSS (KiB) to $rss_log
+    local times=() log; log=$(mktemp)
+    for _ in $(seq "$reps"); do
+        /usr/bin/time -f '%e %M' -o "$log" "$@" > /dev/null
+        local secs rss; read -r secs rss < "$log"
+        times+=("$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000 }')")
+        echo "$rss" >> "$rss_log"
     done
-    printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
+    rm -f "$log"
+    printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (reps + 1) / 2 ))p"
 }
 results=()
 for n in "${sizes[@]}"; do
@@ -53,15 +63,14 @@ for n in "${sizes[@]}"; do
     compile_s=$secs; compile_rss=$rss
     store_bytes=$(( $(stat -c %s "$db") + $(stat -c %s "$db-wal" 2>/dev/null || echo 0) ))
     snap_bytes=$(stat -c %s "$db.graph")
-    lat=()
+    lat=(); : > "$rss_log"
     for policy in haircut fifo; do
         for s in "${seeds[@]}"; do
             lat+=("$policy:$(median_ms "$bin" trace --db "$db" --from "$s" --policy "$policy" --max-hops 6 --max-edges 100 --json)")
         done
     done
     static_ms=$(median_ms "$bin" trace --db "$db" --from "${seeds[@]}" --static --policy haircut --max-hops 6 --max-edges 100 --json)
-    timed trace-peak "$bin" trace --db "$db" --from "${seeds[0]}" --policy haircut --max-hops 6 --max-edges 100 --json > /dev/null
-    trace_rss=$rss
+    trace_rss=$(sort -n "$rss_log" | tail -1)
     rate=$(awk -v r="$rows" -v s="$ingest_s" 'BEGIN { printf "%d", r / s }')
     results+=("$(printf '| %s | %d | %.1f GB | %s s (%d rows/s) | %.1f GB | %s s | %.2f GB | %s | %s ms | %d / %d / %d MiB |' \
         "$n" "$rows" "$(awk -v b="$csv_bytes" 'BEGIN { print b / 1e9 }')" "$ingest_s" "$rate" \

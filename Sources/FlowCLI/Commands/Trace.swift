@@ -241,24 +241,27 @@ struct TraceRunner {
         let reasons = SinkReason.allCases
         // One integer per sink: address id (biased) in the high half, then reason, fee flag and the sink's index,
         // so a plain integer sort groups each (address, reason) in sink order.
+        func key(_ s: TraceSink) -> Key {
+            if case .fee = s.location { return Key(address: nil, reason: s.reason, isFee: true) }
+            return Key(address: addressID(s.location), reason: s.reason, isFee: false)
+        }
         var keyed = [UInt128](repeating: 0, count: outcome.sinks.count)
-        var keys: [Key] = []
-        keys.reserveCapacity(outcome.sinks.count)
         for (i, s) in outcome.sinks.enumerated() {
-            let isFee: Bool
-            if case .fee = s.location { isFee = true } else { isFee = false }
-            let k = Key(address: addressID(s.location), reason: s.reason, isFee: isFee)
-            keys.append(k)
+            let k = key(s)
             keyed[i] = UInt128(UInt64(bitPattern: (k.address ?? -1) &+ Int64.min)) << 64
-                | UInt128(reasons.firstIndex(of: k.reason) ?? 0) << 33 | UInt128(isFee ? 1 : 0) << 32 | UInt128(UInt32(i))
+                | UInt128(reasons.firstIndex(of: k.reason) ?? 0) << 33 | UInt128(k.isFee ? 1 : 0) << 32 | UInt128(UInt32(i))
         }
         keyed.sort()
-        var merged: [Acc] = []
+        var groups = 0
         var lastGroup: UInt128?
+        for packed in keyed where packed >> 32 != lastGroup { groups += 1; lastGroup = packed >> 32 }
+        var merged: [Acc] = []
+        merged.reserveCapacity(groups)
+        lastGroup = nil
         for packed in keyed {
             let i = Int(UInt32(truncatingIfNeeded: packed)), group = packed >> 32
             let s = outcome.sinks[i]
-            if group != lastGroup { merged.append(Acc(key: keys[i])); lastGroup = group }
+            if group != lastGroup { merged.append(Acc(key: key(s))); lastGroup = group }
             merged[merged.count - 1].amount += s.amount
             merged[merged.count - 1].hop = min(merged[merged.count - 1].hop, s.hop)
             merged[merged.count - 1].count += 1
@@ -341,7 +344,7 @@ struct TraceRunner {
         // Categories for the totals: every sink's labels, looked up only when the store has any.
         let hasLabels = try store.hasLabels()
         // Sinks and the listed edges' addresses together: the graph's nodes carry the same labels as the sinks.
-        let labelledIDs = Set(merged.compactMap(\.key.address)).union(nodeAddressIDs)
+        let labelledIDs = hasLabels || options.entities ? Set(merged.compactMap(\.key.address)).union(nodeAddressIDs) : []
         var labels = hasLabels ? try store.labels(ofAddressIDs: labelledIDs) : [:]
         // With --entities an address also carries its cluster's labels (after its own).
         var clusterOf: [Int64: Int64] = [:]

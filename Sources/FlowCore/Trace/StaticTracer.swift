@@ -1,3 +1,4 @@
+import CPrefetch
 import Dispatch
 
 /// Time-ignoring tracing over the account graph, for aggregated graphs and for comparison with graph libraries.
@@ -124,8 +125,17 @@ public struct StaticTracer {
             }
             pending = 0
             for word in 0..<words { pending += nextBits[0][word].nonzeroBitCount }
+            // Most sinks come from the last round: take a lone worker's array as it is, else append into one
+            // allocation (growing an array of ~10⁶ sinks copies it into fresh pages, which costs more than the round).
+            let arriving = results.reduce(0) { $0 + $1.sinks.count }
+            if outcome.sinks.isEmpty && results.count == 1 {
+                outcome.sinks = results[0].sinks
+                results[0].sinks = []
+            } else if arriving > 0 {
+                outcome.sinks.reserveCapacity(outcome.sinks.count + arriving)
+            }
             for r in results {
-                outcome.sinks += r.sinks
+                if !r.sinks.isEmpty { outcome.sinks += r.sinks }
                 // Workers cover ascending node ranges, so this offers flows in (hop, edge) order.
                 for f in r.flows.flows { flows.offer(f) }
                 outcome.expanded += r.expanded
@@ -186,6 +196,11 @@ public struct StaticTracer {
         var shares: [(Int, Int128)] = []
         var keys: [UInt128] = []
         var scratch = SplitScratch()
+        // Every node of the frontier ends at most one sink per round: one allocation for them (pages never written
+        // are never touched).
+        var frontier = 0
+        for word in range { frontier += state.bits[word].nonzeroBitCount }
+        result.sinks.reserveCapacity(frontier)
         // Without filters, 64-bit amounts take the division-light path (same results).
         let fastPath = asset == nil && limits.since == nil && limits.until == nil
         for word in range where state.bits[word] != 0 {
@@ -202,7 +217,7 @@ public struct StaticTracer {
                 if !limits.allowsHop(hop) {
                     // At the limit only whether anything leaves matters (hop-limit, or unspent): the first edge
                     // with an amount answers it, no need to sum the row.
-                    let leaves = g.outEdges(of: v).contains { counts($0) && amount($0) > 0 }
+                    let leaves = g.outEdges(of: v).contains { counts($0) && (g.edgeAmountLow[$0] != 0 || g.edgeAmountHigh[$0] > 0) }
                     stop(leaves ? .hopLimit : .unspent)
                     continue
                 }
@@ -263,6 +278,10 @@ public struct StaticTracer {
             nextBits[w >> 6] |= bit
         }
 
+        @inline(__always) func prefetch(_ w: Int) {
+            if let base = next.baseAddress { flowtrace_prefetch_write(base + w) }
+        }
+
         mutating func swapRounds() { swap(&held, &next); swap(&bits, &nextBits) }
     }
 
@@ -292,7 +311,12 @@ public struct StaticTracer {
         var given: UInt64 = 0
         let scale = Double(x) / Double(total)
         let t = UInt128(total)
+        // The additions land at random nodes: ask for their cache lines a few edges ahead, so the misses overlap
+        // instead of stalling one after another.
+        let ahead = 12
+        for e in lo..<min(hi, lo + ahead) { state.prefetch(Int(g.edgeTarget[e])) }
         for e in lo..<hi {
+            if e + ahead < hi { state.prefetch(Int(g.edgeTarget[e + ahead])) }
             let a = g.edgeAmountLow[e]
             let (ph, pl) = x.multipliedFullWidth(by: a)
             let product = UInt128(ph) << 64 | UInt128(pl)
