@@ -300,7 +300,8 @@ public struct StaticTracer {
     /// The largest-remainder split of `x` over `v`'s out-edges in 64-bit arithmetic: each quotient ⌊x × a / total⌋
     /// (at most x) is estimated in floating point and corrected exactly against the 128-bit product, then one unit
     /// each goes to the largest remainders, ties to the earlier edge, picked by selection rather than sorting.
-    /// Flows are offered only for edges whose share could make the kept set (`scratch` holds those few).
+    /// The shares are settled first and scattered afterwards, one addition per edge (a remainder unit is not a second
+    /// random access); flows are offered in edge order, only those that could make the kept set.
     @inline(__always)
     private func splitFast<H>(_ x: UInt64, total: UInt64, node v: Int, hop: Int, state: inout RoundState<H>, keys: inout [UInt128],
                               scratch: inout SplitScratch, flows: inout FlowKeeper)
@@ -308,21 +309,18 @@ public struct StaticTracer {
         let g = graph
         let lo = Int(g.outRow[v]), hi = Int(g.outRow[v + 1])
         keys.removeAll(keepingCapacity: true)
+        scratch.shares.removeAll(keepingCapacity: true)
         var given: UInt64 = 0
         let scale = Double(x) / Double(total)
         let t = UInt128(total)
-        // The additions land at random nodes: ask for their cache lines a few edges ahead, so the misses overlap
-        // instead of stalling one after another.
-        let ahead = 12
-        for e in lo..<min(hi, lo + ahead) { state.prefetch(Int(g.edgeTarget[e])) }
         for e in lo..<hi {
-            if e + ahead < hi { state.prefetch(Int(g.edgeTarget[e + ahead])) }
             let a = g.edgeAmountLow[e]
             let (ph, pl) = x.multipliedFullWidth(by: a)
             let product = UInt128(ph) << 64 | UInt128(pl)
             // The estimate is at most x (a ≤ total) and off by at most a few units per 2⁵³ of q; a larger miss
-            // (only possible near 2⁶⁴) is corrected by one exact division instead of unit steps.
-            let estimate = (Double(a) * scale).rounded(.down)
+            // (only possible near 2⁶⁴) is corrected by one exact division instead of unit steps. Converting a
+            // non-negative Double truncates, which is the floor.
+            let estimate = Double(a) * scale
             var q = estimate >= Double(x) ? x : UInt64(estimate)
             let (qh, ql) = q.multipliedFullWidth(by: total)
             var qt = UInt128(qh) << 64 | UInt128(ql)
@@ -339,35 +337,31 @@ public struct StaticTracer {
             }
             given &+= q
             if r > 0 { keys.append(r << 32 | UInt128(UInt32.max - UInt32(e - lo))) }
-            if q > 0 { state.arrive(Int(g.edgeTarget[e]), H(q)) }
-            if recordsFlows && flows.mightKeep(Int128(q) + 1) { scratch.candidates.append((e - lo, q)) }
+            scratch.shares.append(q)
         }
         let left = Int(x - given)
         if left > 0 {
             if left < keys.count { Self.selectLargest(&keys, count: left) }
-            for k in 0..<left {
-                let e = lo + Int(UInt32.max - UInt32(truncatingIfNeeded: keys[k]))
-                state.arrive(Int(g.edgeTarget[e]), 1)
+            for k in 0..<left { scratch.shares[Int(UInt32.max - UInt32(truncatingIfNeeded: keys[k]))] += 1 }
+        }
+        // The additions land at random nodes: ask for their cache lines a few edges ahead, so the misses overlap
+        // instead of stalling one after another.
+        let ahead = 12
+        for e in lo..<min(hi, lo + ahead) { state.prefetch(Int(g.edgeTarget[e])) }
+        scratch.shares.withUnsafeBufferPointer { shares in
+            for e in lo..<hi {
+                if e + ahead < hi { state.prefetch(Int(g.edgeTarget[e + ahead])) }
+                let share = shares[e - lo]
+                guard share > 0 else { continue }
+                state.arrive(Int(g.edgeTarget[e]), H(share))
+                if recordsFlows && flows.mightKeep(Int128(share)) { flows.offer(TraceFlow(via: .edge(e), amount: Int128(share), hop: hop + 1)) }
             }
         }
-        guard !scratch.candidates.isEmpty else { return }
-        // Which candidates got a remainder unit: mark the chosen edges of this row, read, unmark.
-        if left > 0 {
-            if scratch.plusOne.count < hi - lo { scratch.plusOne = [Bool](repeating: false, count: hi - lo) }
-            for k in 0..<left { scratch.plusOne[Int(UInt32.max - UInt32(truncatingIfNeeded: keys[k]))] = true }
-        }
-        for (offset, q) in scratch.candidates {
-            let share = q + (left > 0 && scratch.plusOne[offset] ? 1 : 0)
-            if share > 0 { flows.offer(TraceFlow(via: .edge(lo + offset), amount: Int128(share), hop: hop + 1)) }
-        }
-        if left > 0 { for k in 0..<left { scratch.plusOne[Int(UInt32.max - UInt32(truncatingIfNeeded: keys[k]))] = false } }
-        scratch.candidates.removeAll(keepingCapacity: true)
     }
 
-    /// Per-worker scratch space for recording flows in ``splitFast(_:total:node:hop:state:keys:scratch:flows:)``.
+    /// Per-worker scratch space for ``splitFast(_:total:node:hop:state:keys:scratch:flows:)``: one row's shares.
     private struct SplitScratch {
-        var candidates: [(offset: Int, q: UInt64)] = []
-        var plusOne: [Bool] = []
+        var shares: [UInt64] = []
     }
 
     /// Reorders `keys` so that its first `count` elements are the largest (Hoare's selection, FIND, 1961).
