@@ -155,7 +155,7 @@ private struct AccountRun {
         }
         // What is still held at the end.
         for s in ledgers.indices {
-            var l = ledgers[s]
+            var l = takeLedger(s)
             var deliveries: [(Int, Taint, Int)] = []
             advance(&l, to: Int64.max, deliveries: &deliveries)
             ledgers[s] = l
@@ -210,8 +210,16 @@ private struct AccountRun {
         heap.insert(Event(key: next, node: v))
     }
 
+    /// Moves ledger `s` out of the array (a placeholder stays) so that changing its deposit queue does not copy it:
+    /// a copy still referenced from the array would make every withdrawal copy the whole queue (quadratic).
+    mutating func takeLedger(_ s: Int) -> Ledger {
+        var l = Ledger(node: ledgers[s].node, hop: ledgers[s].hop)
+        swap(&l, &ledgers[s])
+        return l
+    }
+
     mutating func process(_ s: Int, at k: Int64) {
-        var l = ledgers[s]
+        var l = takeLedger(s)
         l.scheduled = Int64.max
         var deliveries: [(Int, Taint, Int)] = []
         advance(&l, to: k, deliveries: &deliveries)
