@@ -6,7 +6,8 @@
 # Work goes to $SCALE_DIR (default /tmp/flowtrace-scale); the CSV is deleted after ingest unless --keep (100M
 # transfers are ~25 GB of CSV and ~26 GB of store, so both together need ~55 GB of disk).
 # REPS (default 5) sets how many runs each trace latency is the median of; FLOWTRACE_BIN runs that binary instead of
-# building one (so a long run is not disturbed by rebuilding the checkout).
+# building one (so a long run is not disturbed by rebuilding the checkout); REUSE_FIXTURE=1 keeps a fixture already
+# generated in the work folder (generation is deterministic) instead of writing it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keep=0
@@ -44,11 +45,16 @@ median_ms() {  # median_ms command...: median wall time of $reps runs in ms; app
 results=()
 for n in "${sizes[@]}"; do
     dir="$root/$n"
-    rm -rf "$dir"; mkdir -p "$dir"
     db="$dir/store.sqlite"
     echo "== $n transfers in $dir" >&2
-    timed generate "$bin" fixture generate --scenario random --seed 7 --scale "$n" --out "$dir/fx"
-    gen_s=$secs; gen_rss=$rss
+    if [[ "${REUSE_FIXTURE:-0}" == 1 && -f "$dir/fx/transfers.csv" && -f "$dir/fx/truth.json" ]]; then
+        rm -f "$db" "$db-wal" "$db-shm" "$db.graph"
+        gen_s="(reused)"; gen_rss=0
+    else
+        rm -rf "$dir"; mkdir -p "$dir"
+        timed generate "$bin" fixture generate --scenario random --seed 7 --scale "$n" --out "$dir/fx"
+        gen_s=$secs; gen_rss=$rss
+    fi
     csv="$dir/fx/transfers.csv"
     rows=$(( $(wc -l < "$csv") - 1 ))
     csv_bytes=$(stat -c %s "$csv")

@@ -1,3 +1,4 @@
+import Crypto
 import FlowCore
 import Foundation
 
@@ -9,7 +10,7 @@ public struct TransfersCSVReader {
     private var csv: CSVReader
     private let columns: [String: Int]
     private let defaultChain: String
-    private var perTransaction: [String: Int64] = [:]
+    private var positions = TransactionRowPositions()
     public var path: String { csv.path }
     /// The line of the record last returned.
     public var line: Int { csv.recordLine }
@@ -58,8 +59,7 @@ public struct TransfersCSVReader {
             guard let v = Int64(x), v >= 0 else { throw fail("index '\(x)' is not a non-negative integer") }
             index = v
         } else {
-            index = perTransaction[tx, default: 0]
-            perTransaction[tx] = index + 1
+            index = positions.next(tx)
         }
         let stamp = try required("timestamp")
         guard let time = Self.parseTimestamp(stamp) else {
@@ -82,5 +82,40 @@ public struct TransfersCSVReader {
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let d = f.date(from: s) { return Int64(d.timeIntervalSince1970.rounded(.down)) }
         return nil
+    }
+}
+
+/// A row's position among the earlier rows of the same transaction in a file, for files without an `index` column.
+///
+/// Every transaction seen must be remembered (its rows need not be adjacent), so memory grows with the number of
+/// transactions: keeping their id texts took ~200 bytes each and ran a 100M-row file out of memory. Each id is kept
+/// as the first 128 bits of its SHA-256 instead (~27 bytes an entry): a collision, which would misnumber a row, is
+/// as unlikely as one of SHA-256 itself. Consecutive rows of one transaction, the usual layout, hash it once.
+struct TransactionRowPositions {
+    private var counts: [UInt128: UInt32] = [:]
+    private var current: (tx: String, key: UInt128, count: UInt32)?
+
+    /// The position of this row of `tx` (0 for its first row in the file).
+    mutating func next(_ tx: String) -> Int64 {
+        if let c = current, c.tx == tx {
+            current?.count += 1
+            return Int64(c.count)
+        }
+        if let c = current { counts[c.key] = c.count }
+        let key = Self.key(tx)
+        let position = counts[key] ?? 0
+        current = (tx, key, position + 1)
+        return Int64(position)
+    }
+
+    private static func key(_ tx: String) -> UInt128 {
+        var digest = SHA256()
+        var text = tx
+        text.withUTF8 { digest.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return digest.finalize().withUnsafeBytes { bytes in
+            var key: UInt128 = 0
+            for i in 0..<16 { key = key << 8 | UInt128(bytes[i]) }
+            return key
+        }
     }
 }

@@ -21,6 +21,24 @@ struct TransfersCSVTests {
         #expect(rows[5].amount.baseUnits == Int128(1) << 100, "2^100 base units, beyond 64 bits, exact")
     }
 
+    @Test func withoutAnIndexColumnRowsAreNumberedWithinTheirTransactionAcrossTheFile() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("t.csv").path
+            // Rows of 0xa come back after other transactions: numbering resumes where it stopped.
+            let txs = ["0xa", "0xa", "0xb", "0xa", "0xc", "0xb", "0xa"]
+            var text = "from,to,amount,asset,timestamp,tx\n"
+            for (i, tx) in txs.enumerated() { text += "0x\(String(repeating: "1", count: 40)),0x\(String(repeating: "2", count: 40)),\(i + 1),ETH,\(1_700_000_000 + i),\(tx)\n" }
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            var reader = try TransfersCSVReader(path: path, defaultChain: "generic")
+            var indexes: [String] = []
+            while let t = try reader.next() { indexes.append("\(t.tx):\(t.index)") }
+            #expect(indexes == ["0xa:0", "0xa:1", "0xb:0", "0xa:2", "0xc:0", "0xb:1", "0xa:3"])
+            let db = dir.appendingPathComponent("t.sqlite").path
+            let run = runCLI(["ingest", "transfers-csv", path, "--db", db])
+            #expect(run.stderr.contains("ingested 7 transfers (0 already stored)"), "\(run.stderr)")
+        }
+    }
+
     @Test func ingestsIdempotentlyAndKeepsAmountsBeyond64Bits() throws {
         try withTemporaryDirectory { dir in
             let db = dir.appendingPathComponent("t.sqlite").path
