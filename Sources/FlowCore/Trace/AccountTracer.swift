@@ -42,7 +42,7 @@ public struct AccountTracer {
     /// - Complexity: O(L log L) where L is the total ledger length of the addresses the taint reaches.
     public func trace(seedNodes: [Int], seedEdges: [Int], amount: Int128? = nil) -> TraceOutcome {
         var run = AccountRun(tracer: self)
-        defer { run.slotMemory.release() }
+        defer { run.slotMemory.release(); run.edgeSlotMemory.release() }
         return run.run(seedNodes: seedNodes, seedEdges: seedEdges, limit: amount)
     }
 }
@@ -91,13 +91,18 @@ private struct AccountRun {
     var ledgers: [Ledger] = []
     var isSeed: Set<Int> = []
     var seedEdgeSet: Set<Int> = []
-    var edgeTaint: [Int: (taint: Taint, hop: Int)] = [:]
+    /// Each delivered edge's index + 1 in `delivered` (0: none), in lazily zeroed memory: a hash table of ~10⁷
+    /// delivered edges cost more than the replay itself.
+    let edgeSlotMemory: ZeroedMemory<UInt32>
+    var delivered: [(taint: Taint, hop: Int)] = []
     var heap = BinaryHeap<Event>()
 
     init(tracer: AccountTracer) {
         t = tracer; g = tracer.graph; forward = tracer.direction == .forward
         flows = FlowKeeper(limit: tracer.maxFlows)
         slotMemory = ZeroedMemory<Int32>(count: tracer.graph.nodeCount)
+        precondition(tracer.graph.edgeCount < Int(UInt32.max), "more edges than a delivery slot can number")
+        edgeSlotMemory = ZeroedMemory<UInt32>(count: tracer.graph.edgeCount)
         let since = tracer.limits.since ?? Int64.min + 1, until = tracer.limits.until ?? Int64.max
         windowStart = forward ? since : -until
         windowEnd = forward ? until : -since
@@ -191,7 +196,8 @@ private struct AccountRun {
             outcome.expanded += 1
         }
         // Each transfer is delivered at most once: seeds are deduplicated and a withdrawal is replayed once.
-        edgeTaint[e] = (taint, hop)
+        delivered.append((taint, hop))
+        edgeSlotMemory.buffer[e] = UInt32(delivered.count)
         ledgers[s].unapplied += 1
         ledgers[s].firstTime = min(ledgers[s].firstTime, time)
         schedule(s, after: key(e))
@@ -258,7 +264,8 @@ private struct AccountRun {
                 l.nextDeposit += 1
                 guard counts(d) else { continue }
                 let value = amount(d)
-                let tainted = edgeTaint[d]
+                let deliveredSlot = Int(edgeSlotMemory.buffer[d])
+                let tainted = deliveredSlot == 0 ? nil : delivered[deliveredSlot - 1]
                 if let tainted { l.unapplied -= 1; l.hop = min(l.hop, tainted.hop) }
                 let taint = tainted?.taint
                 l.balance += value
