@@ -22,6 +22,9 @@ public struct FlowGraph: @unchecked Sendable {
     public let edgeTransferID: UnsafeBufferPointer<Int64>
     public let inRow: UnsafeBufferPointer<UInt64>
     public let inEdge: UnsafeBufferPointer<UInt32>
+    /// Each node's out-edge total when every out-edge amount and their sum fit 64 bits, else ``noOutTotal64``: the
+    /// static split reads it instead of summing the row (one load instead of a pass over two amount arrays).
+    public let nodeOutTotal64: UnsafeBufferPointer<UInt64>
     /// Whatever owns the memory behind the buffers (a mapped file, or arrays).
     public let owner: AnyObject
 
@@ -29,11 +32,32 @@ public struct FlowGraph: @unchecked Sendable {
                 edgeTarget: UnsafeBufferPointer<UInt32>, edgeSource: UnsafeBufferPointer<UInt32>, edgeTime: UnsafeBufferPointer<Int64>,
                 edgeAmountLow: UnsafeBufferPointer<UInt64>, edgeAmountHigh: UnsafeBufferPointer<Int64>,
                 edgeAsset: UnsafeBufferPointer<UInt32>, edgeTransferID: UnsafeBufferPointer<Int64>,
-                inRow: UnsafeBufferPointer<UInt64>, inEdge: UnsafeBufferPointer<UInt32>, owner: AnyObject) {
+                inRow: UnsafeBufferPointer<UInt64>, inEdge: UnsafeBufferPointer<UInt32>, nodeOutTotal64: UnsafeBufferPointer<UInt64>,
+                owner: AnyObject) {
         self.nodeCount = nodeCount; self.edgeCount = edgeCount; self.nodeAddressID = nodeAddressID; self.outRow = outRow
         self.edgeTarget = edgeTarget; self.edgeSource = edgeSource; self.edgeTime = edgeTime; self.edgeAmountLow = edgeAmountLow
         self.edgeAmountHigh = edgeAmountHigh; self.edgeAsset = edgeAsset; self.edgeTransferID = edgeTransferID
-        self.inRow = inRow; self.inEdge = inEdge; self.owner = owner
+        self.inRow = inRow; self.inEdge = inEdge; self.nodeOutTotal64 = nodeOutTotal64; self.owner = owner
+    }
+
+    /// Marks a node whose out-edge total does not fit the 64-bit fast path (an amount or the sum needs more bits).
+    public static let noOutTotal64 = UInt64.max
+
+    /// Each node's out-edge total for ``nodeOutTotal64``, from the CSR rows and the amount halves.
+    /// - Complexity: O(nodes + edges).
+    public static func outTotals64(outRow: some RandomAccessCollection<UInt64>, lows: [UInt64], highs: [Int64]) -> [UInt64] {
+        let rows = Array(outRow)
+        var totals = [UInt64](repeating: 0, count: max(0, rows.count - 1))
+        for v in totals.indices {
+            var total: UInt64 = 0
+            for e in Int(rows[v])..<Int(rows[v + 1]) {
+                let (sum, overflow) = total.addingReportingOverflow(lows[e])
+                if highs[e] != 0 || overflow || sum == noOutTotal64 { total = noOutTotal64; break }
+                total = sum
+            }
+            totals[v] = total
+        }
+        return totals
     }
 
     /// The out-edges of `node`, as edge indices, in time order.
@@ -70,11 +94,14 @@ public struct FlowGraph: @unchecked Sendable {
         Amount(baseUnits: Int128(edgeAmountHigh[edge]) << 64 | Int128(edgeAmountLow[edge]))
     }
 
-    /// Checks the structural invariants (row offsets monotone, edges time-sorted per node, in-edges consistent).
+    /// Checks the structural invariants (row offsets monotone, edges time-sorted per node, in-edges consistent, out
+    /// totals equal to the rows' sums).
     /// - Complexity: O(nodes + edges).
     public func validate() -> String? {
         guard outRow.count == nodeCount + 1, inRow.count == nodeCount + 1, outRow.last == UInt64(edgeCount),
-              inRow.last == UInt64(edgeCount) else { return "row arrays have the wrong length or end" }
+              inRow.last == UInt64(edgeCount), nodeOutTotal64.count == nodeCount else { return "row arrays have the wrong length or end" }
+        let totals = FlowGraph.outTotals64(outRow: outRow, lows: Array(edgeAmountLow), highs: Array(edgeAmountHigh))
+        if let v = totals.indices.first(where: { totals[$0] != nodeOutTotal64[$0] }) { return "out total of node \(v) is not its row's sum" }
         for v in 0..<nodeCount {
             let out = outEdges(of: v)
             guard out.lowerBound <= out.upperBound else { return "out row of node \(v) decreases" }

@@ -44,14 +44,15 @@ extension FlowGraph {
             return (x.target, x.time, x.transferID, a) < (y.target, y.time, y.transferID, b)
         }.map { UInt32($0) }
         let s = ArrayStorage()
+        let lows = sorted.map { UInt64(truncatingIfNeeded: $0.amount) }, highs = sorted.map { Int64(truncatingIfNeeded: $0.amount >> 64) }
         return FlowGraph(
             nodeCount: nodeCount, edgeCount: sorted.count, nodeAddressID: s.buffer((0..<nodeCount).map { Int64($0) }),
             outRow: s.buffer(outRow), edgeTarget: s.buffer(sorted.map { UInt32($0.target) }),
             edgeSource: s.buffer(sorted.map { UInt32($0.source) }), edgeTime: s.buffer(sorted.map(\.time)),
-            edgeAmountLow: s.buffer(sorted.map { UInt64(truncatingIfNeeded: $0.amount) }),
-            edgeAmountHigh: s.buffer(sorted.map { Int64(truncatingIfNeeded: $0.amount >> 64) }),
+            edgeAmountLow: s.buffer(lows), edgeAmountHigh: s.buffer(highs),
             edgeAsset: s.buffer(sorted.map(\.asset)), edgeTransferID: s.buffer(sorted.map(\.transferID)),
-            inRow: s.buffer(inRow), inEdge: s.buffer(inEdge), owner: s)
+            inRow: s.buffer(inRow), inEdge: s.buffer(inEdge),
+            nodeOutTotal64: s.buffer(FlowGraph.outTotals64(outRow: outRow, lows: lows, highs: highs)), owner: s)
     }
 }
 

@@ -35,13 +35,13 @@ public struct CompiledGraphs: @unchecked Sendable {
 /// count (u64) — then a table of (offset, byte count) u64 pairs, one per section, then the sections, each 16-byte
 /// aligned, in ``Section`` order.
 public enum GraphSnapshot {
-    public static let formatVersion: UInt32 = 2
+    public static let formatVersion: UInt32 = 3
     static let magic: [UInt8] = Array("FTGRAPH1".utf8)
 
     enum Section: Int, CaseIterable {
         // Account graph.
         case nodeAddressID, outRow, edgeSource, edgeTarget, edgeTime, edgeAmountLow, edgeAmountHigh, edgeAsset, edgeTransferID
-        case inRow, inEdge
+        case inRow, inEdge, nodeOutTotal64
         // UTXO graph.
         case txStoreID, txRank, txTime, txOutRow, txInRow, outValue, outAddress, outSpender, inPrevOutput, inValue, inAddress, inTx
 
@@ -49,7 +49,7 @@ public enum GraphSnapshot {
 
         var count: Count {
             switch self {
-            case .nodeAddressID: return .nodes
+            case .nodeAddressID, .nodeOutTotal64: return .nodes
             case .outRow, .inRow: return .nodesPlusOne
             case .edgeSource, .edgeTarget, .edgeTime, .edgeAmountLow, .edgeAmountHigh, .edgeAsset, .edgeTransferID, .inEdge: return .edges
             case .txStoreID, .txRank, .txTime: return .txs
@@ -188,6 +188,7 @@ public enum GraphSnapshot {
         sections[Section.edgeAmountHigh.rawValue] = raw(highs); sections[Section.edgeAsset.rawValue] = raw(assets)
         sections[Section.edgeTransferID.rawValue] = raw(transferIDs); sections[Section.inRow.rawValue] = raw(inRow)
         sections[Section.inEdge.rawValue] = raw(inEdge)
+        sections[Section.nodeOutTotal64.rawValue] = raw(FlowGraph.outTotals64(outRow: outRow, lows: lows, highs: highs))
         return (nodeCount, edgeCount)
     }
 
@@ -320,7 +321,8 @@ public enum GraphSnapshot {
             edgeTarget: view(.edgeTarget, UInt32.self), edgeSource: view(.edgeSource, UInt32.self), edgeTime: view(.edgeTime, Int64.self),
             edgeAmountLow: view(.edgeAmountLow, UInt64.self), edgeAmountHigh: view(.edgeAmountHigh, Int64.self),
             edgeAsset: view(.edgeAsset, UInt32.self), edgeTransferID: view(.edgeTransferID, Int64.self),
-            inRow: view(.inRow, UInt64.self), inEdge: view(.inEdge, UInt32.self), owner: file)
+            inRow: view(.inRow, UInt64.self), inEdge: view(.inEdge, UInt32.self), nodeOutTotal64: view(.nodeOutTotal64, UInt64.self),
+            owner: file)
         let utxo = UTXOGraph(
             txStoreID: view(.txStoreID, Int64.self), txRank: view(.txRank, UInt32.self), txTime: view(.txTime, Int64.self),
             txOutRow: view(.txOutRow, UInt64.self), txInRow: view(.txInRow, UInt64.self), outValue: view(.outValue, Int64.self),

@@ -361,6 +361,25 @@ struct TracePropertyTests {
 /// workers, the 64-bit fast split or the exact 128-bit one) must give the same sinks.
 @Suite("Static kernels at size")
 struct StaticKernelSizeTests {
+    /// The precomputed out totals the static split reads: a row's sum, or the marker when an amount or the sum needs
+    /// more than 64 bits (the split then sums the row exactly itself).
+    @Test func outTotalsAreRowSumsOrMarkedBeyond64Bits() {
+        let max64 = Int128(UInt64.max)
+        let graph = FlowGraph.build(nodeCount: 5, edges: [
+            EdgeSpec(source: 0, target: 1, time: 1, amount: 5, transferID: 1),
+            EdgeSpec(source: 0, target: 2, time: 2, amount: 7, transferID: 2),
+            EdgeSpec(source: 1, target: 2, time: 3, amount: max64 - 1, transferID: 3),
+            EdgeSpec(source: 1, target: 3, time: 4, amount: 1, transferID: 4),
+            EdgeSpec(source: 2, target: 3, time: 5, amount: max64 + 1, transferID: 5),
+            EdgeSpec(source: 4, target: 0, time: 6, amount: max64 / 2 + 1, transferID: 6),
+            EdgeSpec(source: 4, target: 1, time: 7, amount: max64 / 2 + 1, transferID: 7),
+        ])
+        #expect(graph.validate() == nil)
+        // Node 1's sum is exactly 2⁶⁴ − 1, the marker itself: marked too, never mistaken for a total; node 2 has an
+        // amount beyond 64 bits, node 4 two amounts whose sum is; node 3 sends nothing.
+        #expect(Array(graph.nodeOutTotal64) == [12, FlowGraph.noOutTotal64, FlowGraph.noOutTotal64, 0, FlowGraph.noOutTotal64])
+    }
+
     @Test func workersAndSplitPathsAgreeOnALargeGraph() {
         var r = SeededRandom(seed: 99)
         let n = 270_000

@@ -217,7 +217,9 @@ public struct StaticTracer {
                 if !limits.allowsHop(hop) {
                     // At the limit only whether anything leaves matters (hop-limit, or unspent): the first edge
                     // with an amount answers it, no need to sum the row.
-                    let leaves = g.outEdges(of: v).contains { counts($0) && (g.edgeAmountLow[$0] != 0 || g.edgeAmountHigh[$0] > 0) }
+                    let known = fastPath ? g.nodeOutTotal64[v] : FlowGraph.noOutTotal64
+                    let leaves = known != FlowGraph.noOutTotal64 ? known > 0
+                        : g.outEdges(of: v).contains { counts($0) && (g.edgeAmountLow[$0] != 0 || g.edgeAmountHigh[$0] > 0) }
                     stop(leaves ? .hopLimit : .unspent)
                     continue
                 }
@@ -285,16 +287,10 @@ public struct StaticTracer {
         mutating func swapRounds() { swap(&held, &next); swap(&bits, &nextBits) }
     }
 
-    /// A node's out-edge total when every amount and the sum fit 64 bits.
+    /// A node's out-edge total when every amount and the sum fit 64 bits (precomputed by the snapshot).
     @inline(__always) private func outTotal64(_ v: Int) -> UInt64? {
-        var total: UInt64 = 0
-        for e in graph.outEdges(of: v) {
-            guard graph.edgeAmountHigh[e] == 0 else { return nil }
-            let (sum, overflow) = total.addingReportingOverflow(graph.edgeAmountLow[e])
-            if overflow { return nil }
-            total = sum
-        }
-        return total
+        let total = graph.nodeOutTotal64[v]
+        return total == FlowGraph.noOutTotal64 ? nil : total
     }
 
     /// The largest-remainder split of `x` over `v`'s out-edges in 64-bit arithmetic: each quotient ⌊x × a / total⌋
