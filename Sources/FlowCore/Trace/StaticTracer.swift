@@ -251,10 +251,12 @@ public struct StaticTracer {
                         shares.append((e, q))
                     }
                 }
-                var left = x - given
+                // The units left (fewer than the remainders: their sum is `left` × total, each below total) go to
+                // the largest remainders, ties to the earlier edge: picked by selection, not by sorting the row.
+                let left = Int(x - given)
                 if policy == .haircut && left > 0 {
-                    remainders.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
-                    for (_, k) in remainders where left > 0 { shares[k].1 += 1; left -= 1 }
+                    if left < remainders.count { Self.selectLargest(&remainders, count: left) }
+                    for (_, k) in remainders.prefix(left) { shares[k].1 += 1 }
                 }
                 for (e, share) in shares where share > 0 {
                     state.arrive(Int(g.edgeTarget[e]), H(truncatingIfNeeded: share))
@@ -358,6 +360,31 @@ public struct StaticTracer {
     /// Per-worker scratch space for ``splitFast(_:total:node:hop:state:keys:scratch:flows:)``: one row's shares.
     private struct SplitScratch {
         var shares: [UInt64] = []
+    }
+
+    /// Reorders `items` so that its first `count` elements are those with the largest remainder, ties to the lower
+    /// index (Hoare's selection, FIND, 1961); the indices are distinct, so the order is strict.
+    static func selectLargest(_ items: inout [(Int128, Int)], count: Int) {
+        @inline(__always) func before(_ p: (Int128, Int), _ q: (Int128, Int)) -> Bool { p.0 != q.0 ? p.0 > q.0 : p.1 < q.1 }
+        items.withUnsafeMutableBufferPointer { a in
+            var lo = 0, hi = a.count - 1
+            let k = count - 1
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2
+                // Median of three as the pivot.
+                var (x, y, z) = (a[lo], a[mid], a[hi])
+                if before(y, x) { swap(&x, &y) }
+                if before(z, y) { swap(&y, &z); if before(y, x) { swap(&x, &y) } }
+                let pivot = y
+                var i = lo, j = hi
+                while i <= j {
+                    while before(a[i], pivot) { i += 1 }
+                    while before(pivot, a[j]) { j -= 1 }
+                    if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+                }
+                if k <= j { hi = j } else if k >= i { lo = i } else { break }
+            }
+        }
     }
 
     /// Reorders `keys` so that its first `count` elements are the largest (Hoare's selection, FIND, 1961).
