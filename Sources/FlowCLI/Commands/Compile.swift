@@ -29,8 +29,8 @@ struct Compile: ParsableCommand {
             }
             if output.isJSON { Console.current.out(try jsonText(summary)) }
             if !quiet {
-                Console.current.err(String(format: "compiled %d nodes, %d edges, %d transactions (%d outputs, %d inputs) "
-                                           + "(store generation %lld) into %@: %d bytes in %.2f s\n",
+                Console.current.err(String(format: "compiled %ld nodes, %ld edges, %ld transactions (%ld outputs, %ld inputs) "
+                                           + "(store generation %lld) into %@: %ld bytes in %.2f s\n",
                                            summary.nodes, summary.edges, summary.transactions, summary.outputs, summary.inputs,
                                            summary.storeGeneration, path, summary.bytes, Date().timeIntervalSince(started)))
             }

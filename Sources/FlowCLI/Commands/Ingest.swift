@@ -104,8 +104,8 @@ struct IngestDriver {
     func finish() {
         let t = max(progress.elapsed, 1e-9)
         let rate = Int(Double(total.rows) / t)
-        progress.finish(String(format: "ingested %d blocks (%d already stored), %d transactions (%d already stored), %d outputs, %d inputs, "
-                               + "%d new addresses; %d rows in %.2f s (%d rows/s)",
+        progress.finish(String(format: "ingested %ld blocks (%ld already stored), %ld transactions (%ld already stored), %ld outputs, %ld inputs, "
+                               + "%ld new addresses; %ld rows in %.2f s (%ld rows/s)",
                                total.blocks, total.blocksAlreadyStored, total.transactions, total.transactionsAlreadyStored,
                                total.outputs, total.inputs, total.addresses, total.rows, t, rate))
     }

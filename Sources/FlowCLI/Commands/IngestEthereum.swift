@@ -90,7 +90,7 @@ struct EthIngestRun {
     }
 
     func summary() {
-        var text = String(format: "ingested %d Ethereum records: %d transfers derived, %d new addresses in %.2f s",
+        var text = String(format: "ingested %ld Ethereum records: %ld transfers derived, %ld new addresses in %.2f s",
                           records, derived, addresses, progress.elapsed)
         let unknown = unknownStatus.values.reduce(0, +)
         if unknown > 0 { text += "; \(unknown) transactions of unknown outcome moved no value (ingest their receipts or traces)" }

@@ -30,7 +30,7 @@ struct IngestTransfersCSV: ParsableCommand {
             var added = 0, skipped = 0, addresses = 0
             defer {
                 let t = max(progress.elapsed, 1e-9)
-                progress.finish(String(format: "ingested %d transfers (%d already stored), %d new addresses in %.2f s (%d rows/s)",
+                progress.finish(String(format: "ingested %ld transfers (%ld already stored), %ld new addresses in %.2f s (%ld rows/s)",
                                        added, skipped, addresses, t, Int(Double(added + addresses) / t)))
             }
             for path in files {
