@@ -45,14 +45,15 @@ public struct FlowGraph: @unchecked Sendable {
 
     /// Each node's out-edge total for ``nodeOutTotal64``, from the CSR rows and the amount halves.
     /// - Complexity: O(nodes + edges).
-    public static func outTotals64(outRow: some RandomAccessCollection<UInt64>, lows: [UInt64], highs: [Int64]) -> [UInt64] {
-        let rows = Array(outRow)
-        var totals = [UInt64](repeating: 0, count: max(0, rows.count - 1))
+    public static func outTotals64<Rows: RandomAccessCollection<UInt64>, Lows: RandomAccessCollection<UInt64>, Highs: RandomAccessCollection<Int64>>(
+        outRow: Rows, lows: Lows, highs: Highs
+    ) -> [UInt64] where Rows.Index == Int, Lows.Index == Int, Highs.Index == Int {
+        var totals = [UInt64](repeating: 0, count: max(0, outRow.count - 1))
         for v in totals.indices {
             var total: UInt64 = 0
-            for e in Int(rows[v])..<Int(rows[v + 1]) {
-                let (sum, overflow) = total.addingReportingOverflow(lows[e])
-                if highs[e] != 0 || overflow || sum == noOutTotal64 { total = noOutTotal64; break }
+            for e in Int(outRow[outRow.startIndex + v])..<Int(outRow[outRow.startIndex + v + 1]) {
+                let (sum, overflow) = total.addingReportingOverflow(lows[lows.startIndex + e])
+                if highs[highs.startIndex + e] != 0 || overflow || sum == noOutTotal64 { total = noOutTotal64; break }
                 total = sum
             }
             totals[v] = total
@@ -100,7 +101,7 @@ public struct FlowGraph: @unchecked Sendable {
     public func validate() -> String? {
         guard outRow.count == nodeCount + 1, inRow.count == nodeCount + 1, outRow.last == UInt64(edgeCount),
               inRow.last == UInt64(edgeCount), nodeOutTotal64.count == nodeCount else { return "row arrays have the wrong length or end" }
-        let totals = FlowGraph.outTotals64(outRow: outRow, lows: Array(edgeAmountLow), highs: Array(edgeAmountHigh))
+        let totals = FlowGraph.outTotals64(outRow: outRow, lows: edgeAmountLow, highs: edgeAmountHigh)
         if let v = totals.indices.first(where: { totals[$0] != nodeOutTotal64[$0] }) { return "out total of node \(v) is not its row's sum" }
         for v in 0..<nodeCount {
             let out = outEdges(of: v)

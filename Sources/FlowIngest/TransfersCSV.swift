@@ -1,4 +1,3 @@
-import Crypto
 import FlowCore
 import Foundation
 
@@ -109,13 +108,6 @@ struct TransactionRowPositions {
     }
 
     private static func key(_ tx: String) -> UInt128 {
-        var digest = SHA256()
-        var text = tx
-        text.withUTF8 { digest.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        return digest.finalize().withUnsafeBytes { bytes in
-            var key: UInt128 = 0
-            for i in 0..<16 { key = key << 8 | UInt128(bytes[i]) }
-            return key
-        }
+        Hashing.sha256(tx.utf8).prefix(16).reduce(0) { $0 << 8 | UInt128($1) }
     }
 }

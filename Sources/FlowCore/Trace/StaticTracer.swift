@@ -255,7 +255,9 @@ public struct StaticTracer {
                 // the largest remainders, ties to the earlier edge: picked by selection, not by sorting the row.
                 let left = Int(x - given)
                 if policy == .haircut && left > 0 {
-                    if left < remainders.count { Self.selectLargest(&remainders, count: left) }
+                    if left < remainders.count {
+                        Self.selectFirst(&remainders, count: left) { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+                    }
                     for (_, k) in remainders.prefix(left) { shares[k].1 += 1 }
                 }
                 for (e, share) in shares where share > 0 {
@@ -339,7 +341,7 @@ public struct StaticTracer {
         }
         let left = Int(x - given)
         if left > 0 {
-            if left < keys.count { Self.selectLargest(&keys, count: left) }
+            if left < keys.count { Self.selectFirst(&keys, count: left, by: >) }
             for k in 0..<left { scratch.shares[Int(UInt32.max - UInt32(truncatingIfNeeded: keys[k]))] += 1 }
         }
         // The additions land at random nodes: ask for their cache lines a few edges ahead, so the misses overlap
@@ -362,10 +364,10 @@ public struct StaticTracer {
         var shares: [UInt64] = []
     }
 
-    /// Reorders `items` so that its first `count` elements are those with the largest remainder, ties to the lower
-    /// index (Hoare's selection, FIND, 1961); the indices are distinct, so the order is strict.
-    static func selectLargest(_ items: inout [(Int128, Int)], count: Int) {
-        @inline(__always) func before(_ p: (Int128, Int), _ q: (Int128, Int)) -> Bool { p.0 != q.0 ? p.0 > q.0 : p.1 < q.1 }
+    /// Reorders `items` so that its first `count` elements are the first `count` in the strict order `before`
+    /// (Hoare's selection, FIND, 1961): the largest remainders of a split, without sorting the row.
+    @inline(__always)
+    static func selectFirst<T>(_ items: inout [T], count: Int, by before: (T, T) -> Bool) {
         items.withUnsafeMutableBufferPointer { a in
             var lo = 0, hi = a.count - 1
             let k = count - 1
@@ -380,27 +382,6 @@ public struct StaticTracer {
                 while i <= j {
                     while before(a[i], pivot) { i += 1 }
                     while before(pivot, a[j]) { j -= 1 }
-                    if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
-                }
-                if k <= j { hi = j } else if k >= i { lo = i } else { break }
-            }
-        }
-    }
-
-    /// Reorders `keys` so that its first `count` elements are the largest (Hoare's selection, FIND, 1961).
-    static func selectLargest(_ keys: inout [UInt128], count: Int) {
-        keys.withUnsafeMutableBufferPointer { a in
-            var lo = 0, hi = a.count - 1
-            let k = count - 1
-            while lo < hi {
-                let mid = lo + (hi - lo) / 2
-                // Median of three as the pivot.
-                let (x, y, z) = (a[lo], a[mid], a[hi])
-                let pivot = max(min(x, y), min(max(x, y), z))
-                var i = lo, j = hi
-                while i <= j {
-                    while a[i] > pivot { i += 1 }
-                    while a[j] < pivot { j -= 1 }
                     if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
                 }
                 if k <= j { hi = j } else if k >= i { lo = i } else { break }
