@@ -18,13 +18,6 @@ public struct CompiledGraphs: @unchecked Sendable {
     public let account: FlowGraph
     public let utxo: UTXOGraph
     public let storeGeneration: Int64
-
-    /// Maps every page of the snapshot now, in one call, instead of one page fault per few pages as a traversal
-    /// first touches them: worth it before a traversal that reads most of the graph (a static trace), not before
-    /// one that reads a small part.
-    public func prefault() {
-        (account.owner as? MappedFile)?.prefault()
-    }
 }
 
 /// The compiled graph snapshot: the store's account-model transfers and its Bitcoin transactions as flat arrays in
@@ -357,11 +350,5 @@ final class MappedFile {
 
     deinit {
         if let p = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: p), length) }
-    }
-
-    /// Populates the page tables for the whole mapping (`MADV_POPULATE_READ`, Linux 5.14+; a no-op elsewhere).
-    func prefault() {
-        guard let p = bytes.baseAddress else { return }
-        _ = madvise(UnsafeMutableRawPointer(mutating: p), length, 22)
     }
 }

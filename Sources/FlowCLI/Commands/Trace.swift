@@ -86,19 +86,23 @@ struct TraceRunner {
 
     func run() throws -> TraceReport {
         if options.seeds.isEmpty { throw CLIFailure(message: "give at least one --from seed", exitCode: ExitStatus.usage) }
+        Timings.mark("arguments")
         let store = try openStoreForReading(options.db)
         try requireDerivedTransfers(store, db: options.db)
+        Timings.mark("open store")
         let graphs = try compiledGraphs(store: store, db: options.db, path: options.graph, allowCompile: !options.noCompile)
+        Timings.mark("map snapshot")
         let limits = options.limits
         let resolved = try resolve(store: store, graphs: graphs)
         var stopIDs = try store.addressIDs(labelledWith: options.stopCategories)
         if options.entities { stopIDs = try store.expandedToClusters(stopIDs) }
+        Timings.mark("resolve seeds, stops")
         let amountLimit = options.amount.flatMap { Int128($0) }
         switch resolved {
         case .utxo(let outputs, let seeds):
             if options.isStatic { throw CLIFailure(message: "--static applies to account-model data; these seeds are Bitcoin outputs", exitCode: ExitStatus.dataError) }
             var tracer = UTXOTracer(graph: graphs.utxo, policy: options.policy, direction: options.direction, limits: limits,
-                                    isStop: { stopIDs.contains($0) })
+                                    isStop: stopIDs.isEmpty ? { _ in false } : { stopIDs.contains($0) })
             tracer.recordsFlows = maxEdges > 0
             tracer.maxFlows = maxEdges
             let outcome = tracer.trace(seedOutputs: outputs, amount: amountLimit)
@@ -106,25 +110,26 @@ struct TraceRunner {
                               graphs: graphs, asset: .init(symbol: "BTC", decimals: 8, chain: "bitcoin"))
         case .account(let nodes, let edges, let seeds):
             let g = graphs.account
-            var stopNodes = Set<Int>()
-            for id in stopIDs { if let v = g.node(addressID: id) { stopNodes.insert(v) } }
+            let stopNodes = NodeBitSet(stopIDs.compactMap { g.node(addressID: $0) }, universe: g.nodeCount)
+            let isStop: (Int) -> Bool = stopNodes.isEmpty ? { _ in false } : { stopNodes.contains($0) }
             let (assetID, assetInfo) = try chooseAsset(store: store, graph: g, nodes: nodes, edges: edges)
             let outcome: TraceOutcome
             if options.isStatic {
-                var tracer = StaticTracer(graph: g, policy: options.policy, limits: limits, asset: assetID, isStop: { stopNodes.contains($0) })
+                var tracer = StaticTracer(graph: g, policy: options.policy, limits: limits, asset: assetID, isStop: isStop)
                 tracer.recordsFlows = maxEdges > 0
                 tracer.maxFlows = maxEdges
                 tracer.threads = ProcessInfo.processInfo.activeProcessorCount
-                // Static rounds read most of the graph: map it in one go.
-                graphs.prefault()
+                // (The snapshot is not prefaulted: the workers' own page faults on the arrays they read cost less
+                // than mapping all of it up front, measured on the comparison fixture.)
                 outcome = tracer.trace(seedNodes: nodes, amount: amountLimit)
             } else {
                 var tracer = AccountTracer(graph: g, policy: options.policy, direction: options.direction, limits: limits, asset: assetID,
-                                           isStop: { stopNodes.contains($0) })
+                                           isStop: isStop)
                 tracer.recordsFlows = maxEdges > 0
                 tracer.maxFlows = maxEdges
                 outcome = tracer.trace(seedNodes: nodes, seedEdges: edges, amount: amountLimit)
             }
+            Timings.mark("trace (\(outcome.sinks.count) sinks)")
             // Seeds as addresses: seed nodes, and the sender (forward) or receiver (backward) of seed transfers.
             let seedAddresses = Set(nodes.map { g.nodeAddressID[$0] } + edges.map {
                 g.nodeAddressID[Int(options.direction == .forward ? g.edgeSource[$0] : g.edgeTarget[$0])]
@@ -226,8 +231,8 @@ struct TraceRunner {
     func report(_ outcome: TraceOutcome, model: String, seeds: [TraceReport.Seed], seedAddresses: Set<Int64>, store: Store,
                 graphs: CompiledGraphs, asset: TraceReport.AssetInfo) throws -> TraceReport {
         let u = graphs.utxo, g = graphs.account
-        // Where each sink is, as an address id (nil: the fee, or an input of unknown origin).
-        func addressID(_ l: TraceLocation) -> Int64? {
+        let sinks = outcome.sinks
+        let groups = SinkGroups(sinks) { l in
             switch l {
             case .node(let v): return g.nodeAddressID[v]
             case .output(let o): return u.outAddress[o]
@@ -235,46 +240,15 @@ struct TraceRunner {
             case .fee: return nil
             }
         }
-        struct Key: Hashable { var address: Int64?; var reason: SinkReason; var isFee: Bool }
-        struct Acc { var key: Key; var amount: Int128 = 0; var hop = Int.max; var first = Int64.max; var last = Int64.min; var count = 0 }
-        // Merge per (address, reason): sort packed integer keys, then sum runs (cheaper than hashing ~10⁶ sinks).
+        Timings.mark("report: merge sinks")
+        let groupCount = groups.count, groupAmount = groups.amount, groupHop = groups.hop
+        typealias Key = SinkGroups.Key
         let reasons = SinkReason.allCases
-        // One integer per sink: address id (biased) in the high half, then reason, fee flag and the sink's index,
-        // so a plain integer sort groups each (address, reason) in sink order.
-        func key(_ s: TraceSink) -> Key {
-            if case .fee = s.location { return Key(address: nil, reason: s.reason, isFee: true) }
-            return Key(address: addressID(s.location), reason: s.reason, isFee: false)
-        }
-        var keyed = [UInt128](repeating: 0, count: outcome.sinks.count)
-        for (i, s) in outcome.sinks.enumerated() {
-            let k = key(s)
-            keyed[i] = UInt128(UInt64(bitPattern: (k.address ?? -1) &+ Int64.min)) << 64
-                | UInt128(reasons.firstIndex(of: k.reason) ?? 0) << 33 | UInt128(k.isFee ? 1 : 0) << 32 | UInt128(UInt32(i))
-        }
-        keyed.sort()
-        var groups = 0
-        var lastGroup: UInt128?
-        for packed in keyed where packed >> 32 != lastGroup { groups += 1; lastGroup = packed >> 32 }
-        var merged: [Acc] = []
-        merged.reserveCapacity(groups)
-        lastGroup = nil
-        for packed in keyed {
-            let i = Int(UInt32(truncatingIfNeeded: packed)), group = packed >> 32
-            let s = outcome.sinks[i]
-            if group != lastGroup { merged.append(Acc(key: key(s))); lastGroup = group }
-            merged[merged.count - 1].amount += s.amount
-            merged[merged.count - 1].hop = min(merged[merged.count - 1].hop, s.hop)
-            merged[merged.count - 1].count += 1
-            if s.time != Int64.max {
-                merged[merged.count - 1].first = min(merged[merged.count - 1].first, s.time)
-                merged[merged.count - 1].last = max(merged[merged.count - 1].last, s.time)
-            }
-        }
         // Largest first (ties: the order above, i.e. address id, reason); only listed sinks need their text. With
         // --max-sinks, a bounded heap picks them without sorting everything.
-        func before(_ x: Int, _ y: Int) -> Bool { merged[x].amount != merged[y].amount ? merged[x].amount > merged[y].amount : x < y }
+        func before(_ x: Int, _ y: Int) -> Bool { groupAmount[x] != groupAmount[y] ? groupAmount[x] > groupAmount[y] : x < y }
         var order: [Int]
-        if let k = maxSinks, k < merged.count {
+        if let k = maxSinks, k < groupCount {
             var heap: [Int] = []  // the k best so far, worst on top
             heap.reserveCapacity(k + 1)
             func siftUp(_ i: Int) { var i = i; while i > 0 { let p = (i - 1) / 2; if before(heap[p], heap[i]) { heap.swapAt(p, i); i = p } else { break } } }
@@ -289,16 +263,17 @@ struct TraceRunner {
                     heap.swapAt(i, m); i = m
                 }
             }
-            for i in merged.indices {
+            for i in 0..<groupCount {
                 if heap.count < k { heap.append(i); siftUp(heap.count - 1) } else if k > 0 && before(i, heap[0]) { heap[0] = i; siftDown(0) }
             }
             order = heap.sorted(by: before)
         } else {
-            order = Array(merged.indices)
+            order = Array(0..<groupCount)
             order.sort(by: before)
         }
         let listed = maxSinks.map { order.prefix($0) } ?? order[...]
-        let texts = try store.addressTexts(listed.compactMap { merged[$0].key.address })
+        Timings.mark("report: merge, rank sinks")
+        let texts = try store.addressTexts(listed.compactMap { groups.key($0).address })
         // Edges: the largest flows, then in (hop, from, to) order.
         let flowIndices = outcome.flows.indices.sorted { a, b in
             let (x, y) = (outcome.flows[a], outcome.flows[b])
@@ -344,7 +319,7 @@ struct TraceRunner {
         // Categories for the totals: every sink's labels, looked up only when the store has any.
         let hasLabels = try store.hasLabels()
         // Sinks and the listed edges' addresses together: the graph's nodes carry the same labels as the sinks.
-        let labelledIDs = hasLabels || options.entities ? Set(merged.compactMap(\.key.address)).union(nodeAddressIDs) : []
+        let labelledIDs = hasLabels || options.entities ? Set((0..<groupCount).compactMap { groups.key($0).address }).union(nodeAddressIDs) : []
         var labels = hasLabels ? try store.labels(ofAddressIDs: labelledIDs) : [:]
         // With --entities an address also carries its cluster's labels (after its own).
         var clusterOf: [Int64: Int64] = [:]
@@ -367,29 +342,31 @@ struct TraceRunner {
         var byCategory: [String: Int128] = [:], byHop: [Int: Int128] = [:], byReason: [String: Int128] = [:]
         var hopTotals: [Int128] = [], reasonTotals = [Int128](repeating: 0, count: reasons.count)
         var unlabelled: Int128 = 0, fees: Int128 = 0
-        for a in merged {
-            if a.key.isFee { fees += a.amount } else if labels.isEmpty { unlabelled += a.amount } else { byCategory[category(a.key), default: 0] += a.amount }
-            if a.hop >= 0 && a.hop < 1 << 20 {
-                if a.hop >= hopTotals.count { hopTotals += [Int128](repeating: 0, count: a.hop - hopTotals.count + 1) }
-                hopTotals[a.hop] += a.amount
+        for g in 0..<groupCount {
+            let k = groups.key(g), amount = groupAmount[g], hop = groupHop[g]
+            if k.isFee { fees += amount } else if labels.isEmpty { unlabelled += amount } else { byCategory[category(k), default: 0] += amount }
+            if hop >= 0 && hop < 1 << 20 {
+                if hop >= hopTotals.count { hopTotals += [Int128](repeating: 0, count: hop - hopTotals.count + 1) }
+                hopTotals[hop] += amount
             } else {
-                byHop[a.hop, default: 0] += a.amount
+                byHop[hop, default: 0] += amount
             }
-            reasonTotals[reasons.firstIndex(of: a.key.reason) ?? 0] += a.amount
+            reasonTotals[groups.reasonIndex(g)] += amount
         }
         if unlabelled > 0 { byCategory["unlabelled", default: 0] += unlabelled }
         if fees > 0 { byCategory["fee", default: 0] += fees }
         for (hop, total) in hopTotals.enumerated() where total > 0 { byHop[hop, default: 0] += total }
         for (i, total) in reasonTotals.enumerated() where total > 0 { byReason[reasons[i].rawValue] = total }
-        let sinks: [TraceReport.Sink] = listed.map { i in
-            let a = merged[i], k = a.key
+        let listedSinks: [TraceReport.Sink] = listed.map { i in
+            let k = groups.key(i), (count, first, last) = groups.times(i, in: sinks)
             return .init(address: k.isFee ? "(fee)" : (k.address.flatMap { texts[$0] } ?? "(unknown)"), label: chosenLabel(k)?.name,
-                         category: category(k), amount: String(a.amount), hops: a.hop,
-                         firstTime: a.first == Int64.max ? nil : UnixTime.iso8601(a.first), lastTime: a.last == Int64.min ? nil : UnixTime.iso8601(a.last),
-                         reason: k.reason.rawValue, count: a.count)
+                         category: category(k), amount: String(groupAmount[i]), hops: groupHop[i],
+                         firstTime: first == Int64.max ? nil : UnixTime.iso8601(first), lastTime: last == Int64.min ? nil : UnixTime.iso8601(last),
+                         reason: k.reason.rawValue, count: count)
         }
-        let sinkCount = merged.count
-        let entities = options.entities ? try entityTotals(merged.map { ($0.key.address, $0.key.isFee, $0.amount, $0.hop) }, clusterOf: clusterOf,
+        let sinkCount = groupCount
+        Timings.mark("report: evidence, labels, totals")
+        let entities = options.entities ? try entityTotals((0..<groupCount).map { (groups.key($0).address, groups.key($0).isFee, groupAmount[$0], groupHop[$0]) }, clusterOf: clusterOf,
                                                            store: store, chosenLabel: chosenLabel(address:)) : nil
 
         // The listed edges' endpoints and the seeds, with the label each shows (transactions have none).
@@ -419,7 +396,7 @@ struct TraceRunner {
                               amount: o.amount, stopAt: o.stopCategories, maxNodes: o.maxNodes, isStatic: o.isStatic, entities: o.entities),
             asset: asset, seedAmount: String(outcome.seedAmount), sinkTotal: String(outcome.sinkTotal),
             conserved: o.policy == .poison ? nil : outcome.sinkTotal == outcome.seedAmount,
-            sinks: sinks, sinkCount: sinkCount,
+            sinks: listedSinks, sinkCount: sinkCount,
             totals: .init(byCategory: byCategory.mapValues { String($0) }, byHop: Dictionary(uniqueKeysWithValues: byHop.map { (String($0.key), String($0.value)) }), byReason: byReason.mapValues { String($0) }),
             nodes: nodes, edges: edges, edgeCount: outcome.flows.count, edgesTruncated: outcome.flows.count > edges.count,
             expanded: outcome.expanded, storeGeneration: graphs.storeGeneration, entities: entities)
@@ -481,7 +458,8 @@ struct TraceCommand: ParsableCommand {
     func run() throws {
         try withExitCodes {
             let report = try TraceRunner(options: trace, maxEdges: maxEdges, maxSinks: maxSinks).run()
-            if output.isJSON { Console.current.out(try jsonText(report)); return }
+            Timings.mark("report")
+            if output.isJSON { Console.current.out(try jsonText(report)); Timings.mark("JSON"); return }
             var text = "\(report.model) trace, \(report.parameters.policy) \(report.parameters.direction): \(report.seedAmount) base units of \(report.asset.symbol)"
             text += " from \(report.seeds.count) seed(s); \(report.sinkCount) sinks, \(report.edgeCount) flow edges, \(report.expanded) expanded\n"
             for (category, amount) in report.totals.byCategory.sorted(by: { $0.key < $1.key }) { text += "  \(category): \(amount)\n" }
@@ -490,5 +468,75 @@ struct TraceCommand: ParsableCommand {
             }
             Console.current.out(text)
         }
+    }
+}
+
+/// A trace's sinks merged per (address, reason, fee), as columns: one packed integer per sink — the address id
+/// (biased) in the high half, then the reason, the fee flag and the sink's index — sorted, so that each group is a
+/// run in sink order; per group, where its run starts, its summed amount and its lowest hop. The rest (key, count,
+/// times) is read back from the run when needed, so a large trace writes 24 bytes per group rather than a record.
+/// (Sorting integers is cheaper than hashing ~10⁶ sinks.)
+struct SinkGroups {
+    struct Key: Hashable { var address: Int64?; var reason: SinkReason; var isFee: Bool }
+    private static let reasons = SinkReason.allCases
+    /// The sinks' packed keys, sorted.
+    let keyed: [UInt128]
+    /// Per group, the index of its first packed key; then the number of sinks.
+    let start: [Int]
+    let amount: [Int128]
+    let hop: [Int]
+    var count: Int { amount.count }
+
+    /// Groups `sinks`; `address` gives a location's address id (nil: the fee, or an input of unknown origin).
+    init(_ sinks: [TraceSink], address: (TraceLocation) -> Int64?) {
+        var keyed = [UInt128](repeating: 0, count: sinks.count)
+        for (i, s) in sinks.enumerated() {
+            let isFee: Bool
+            if case .fee = s.location { isFee = true } else { isFee = false }
+            let a = isFee ? nil : address(s.location)
+            keyed[i] = UInt128(UInt64(bitPattern: (a ?? -1) &+ Int64.min)) << 64
+                | UInt128(Self.reasons.firstIndex(of: s.reason) ?? 0) << 33 | UInt128(isFee ? 1 : 0) << 32 | UInt128(UInt32(i))
+        }
+        keyed.sort()
+        var start: [Int] = [], amount: [Int128] = [], hop: [Int] = []
+        keyed.withUnsafeBufferPointer { keyed in
+            sinks.withUnsafeBufferPointer { sinks in
+                var i = 0
+                while i < keyed.count {
+                    let group = keyed[i] >> 32
+                    var sum: Int128 = 0, lowest = Int.max, j = i
+                    repeat {
+                        let s = sinks[Int(UInt32(truncatingIfNeeded: keyed[j]))]
+                        sum += s.amount
+                        lowest = min(lowest, s.hop)
+                        j += 1
+                    } while j < keyed.count && keyed[j] >> 32 == group
+                    start.append(i); amount.append(sum); hop.append(lowest)
+                    i = j
+                }
+            }
+        }
+        start.append(keyed.count)
+        self.keyed = keyed; self.start = start; self.amount = amount; self.hop = hop
+    }
+
+    /// Group `g`'s key, unpacked.
+    func key(_ g: Int) -> Key {
+        let packed = keyed[start[g]]
+        let address = Int64(bitPattern: UInt64(truncatingIfNeeded: packed >> 64)) &- Int64.min
+        return Key(address: address == -1 ? nil : address, reason: Self.reasons[reasonIndex(g)], isFee: (packed >> 32) & 1 == 1)
+    }
+
+    /// Group `g`'s reason, as its index in `SinkReason.allCases`.
+    func reasonIndex(_ g: Int) -> Int { Int(UInt64(truncatingIfNeeded: keyed[start[g]]) >> 33) }
+
+    /// Group `g`'s sink count and its first and last arrival times (Int64.max / Int64.min when none is known).
+    func times(_ g: Int, in sinks: [TraceSink]) -> (count: Int, first: Int64, last: Int64) {
+        var first = Int64.max, last = Int64.min
+        for k in start[g]..<start[g + 1] {
+            let t = sinks[Int(UInt32(truncatingIfNeeded: keyed[k]))].time
+            if t != Int64.max { first = min(first, t); last = max(last, t) }
+        }
+        return (start[g + 1] - start[g], first, last)
     }
 }
