@@ -99,6 +99,33 @@ struct TraceTests {
         }
     }
 
+    @Test func seedsFromAFileAreTheSeedsOfTheCommandLine() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("t.sqlite").path
+            #expect(runCLI(["ingest", "transfers-csv", Paths.fixture("transfers/worked-example.csv"), "--db", db]).exitCode == 0)
+            let seeds = dir.appendingPathComponent("seeds.txt")
+            try "# stolen deposit and the clean one\n\n  0xt2  \r\n# 0xt3 is not a seed\n0xt1\n".write(to: seeds, atomically: true, encoding: .utf8)
+            let common = ["--db", db, "--policy", "fifo", "--json"]
+            let listed = runCLI(["trace", "--from", "0xt2", "0xt1"] + common)
+            #expect(listed.exitCode == 0, "\(listed.stderr)")
+            let fromFile = runCLI(["trace", "--from-file", seeds.path] + common)
+            #expect(fromFile.exitCode == 0, "\(fromFile.stderr)")
+            #expect(fromFile.stdout == listed.stdout)
+            // --from seeds come first, then the file's.
+            let both = runCLI(["trace", "--from", "0xt2", "--from-file", seeds.path] + common)
+            let report = try jsonObject(both.stdout)
+            #expect((report["seeds"] as? [[String: Any]])?.compactMap { $0["seed"] as? String } == ["0xt2", "0xt2", "0xt1"])
+            let missing = runCLI(["trace", "--db", db, "--from-file", dir.appendingPathComponent("none.txt").path])
+            #expect(missing.exitCode == 66 && missing.stderr.contains("none.txt"))
+            let empty = dir.appendingPathComponent("empty.txt")
+            try "# nothing here\n".write(to: empty, atomically: true, encoding: .utf8)
+            #expect(runCLI(["trace", "--db", db, "--from-file", empty.path]).exitCode == 64)
+            try Data([0x30, 0x78, 0xff, 0x0a]).write(to: empty)
+            let binary = runCLI(["trace", "--db", db, "--from-file", empty.path])
+            #expect(binary.exitCode == 65 && binary.stderr.contains("UTF-8"))
+        }
+    }
+
     @Test func badSeedsAndOptionsAreReported() {
         withTemporaryDirectory { dir in
             let db = dir.appendingPathComponent("t.sqlite").path

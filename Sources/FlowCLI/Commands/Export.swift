@@ -27,8 +27,8 @@ struct TraceSource: ParsableArguments {
     @Option(help: "Trace now: keep at most this many flow edges (the largest).") var maxEdges = 10_000
 
     func validate() throws {
-        if traceFile != nil && !options.seeds.isEmpty { throw ValidationError("give either --trace FILE or --from seeds, not both") }
-        if traceFile == nil && options.seeds.isEmpty { throw ValidationError("give --trace FILE (a saved trace result) or --from seeds to trace now") }
+        if traceFile != nil && options.hasSeeds { throw ValidationError("give either --trace FILE or --from seeds, not both") }
+        if traceFile == nil && !options.hasSeeds { throw ValidationError("give --trace FILE (a saved trace result) or --from seeds to trace now") }
         if maxEdges < 0 { throw ValidationError("--max-edges must not be negative") }
     }
 

@@ -11,6 +11,9 @@ struct TraceOptions: ParsableArguments {
     @Option(name: .customLong("from"), parsing: .upToNextOption,
             help: "Seeds: an address, txid:vout, a Bitcoin txid (all its outputs), or an account transfer's tx (prefix tx: or addr: to force).")
     var seeds: [String] = []
+    @Option(name: .customLong("from-file"),
+            help: "A file of further seeds, one per line (as for --from; blank lines and lines starting with # are skipped).")
+    var seedsFile: String?
     @Option(help: "Taint policy (see the README).") var policy: TracePolicy = .haircut
     @Option(help: "forward follows the money, backward finds its source.") var direction: TraceDirection = .forward
     @Option(help: "Maximum hops (transfers, or transactions for Bitcoin).") var maxHops: Int?
@@ -44,6 +47,28 @@ struct TraceOptions: ParsableArguments {
         for (name, v) in [("--min-amount", minAmount), ("--amount", amount)] {
             if let v, Int128(v).map({ $0 >= 0 }) != true { throw ValidationError("\(name) '\(v)' is not a non-negative integer of base units") }
         }
+    }
+
+    /// Whether any seed was given (on the command line or as a file).
+    var hasSeeds: Bool { !seeds.isEmpty || seedsFile != nil }
+
+    /// The `--from` seeds, then those of `--from-file` in file order.
+    /// - Throws: ``CLIFailure`` (exit 66) when the file cannot be read, (exit 65) when it is not UTF-8 text.
+    func allSeeds() throws -> [String] {
+        guard let path = seedsFile else { return seeds }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIFailure(message: "\(path): cannot read the seeds file", exitCode: ExitStatus.noInput)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CLIFailure(message: "\(path): the seeds file is not UTF-8 text", exitCode: ExitStatus.dataError)
+        }
+        var fromFile: [String] = []
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+            let seed = line.trimmingCharacters(in: .whitespaces)
+            if seed.isEmpty || seed.hasPrefix("#") { continue }
+            fromFile.append(seed)
+        }
+        return seeds + fromFile
     }
 
     var limits: TraceLimits {
@@ -85,7 +110,8 @@ struct TraceRunner {
     }
 
     func run() throws -> TraceReport {
-        if options.seeds.isEmpty { throw CLIFailure(message: "give at least one --from seed", exitCode: ExitStatus.usage) }
+        let seedTexts = try options.allSeeds()
+        if seedTexts.isEmpty { throw CLIFailure(message: "give at least one --from seed (or a --from-file that lists some)", exitCode: ExitStatus.usage) }
         Timings.mark("arguments")
         let store = try openStoreForReading(options.db)
         try requireDerivedTransfers(store, db: options.db)
@@ -93,7 +119,7 @@ struct TraceRunner {
         let graphs = try compiledGraphs(store: store, db: options.db, path: options.graph, allowCompile: !options.noCompile)
         Timings.mark("map snapshot")
         let limits = options.limits
-        let resolved = try resolve(store: store, graphs: graphs)
+        let resolved = try resolve(seedTexts, store: store, graphs: graphs)
         var stopIDs = try store.addressIDs(labelledWith: options.stopCategories)
         if options.entities { stopIDs = try store.expandedToClusters(stopIDs) }
         Timings.mark("resolve seeds, stops")
@@ -138,13 +164,13 @@ struct TraceRunner {
         }
     }
 
-    func resolve(store: Store, graphs: CompiledGraphs) throws -> Resolved {
+    func resolve(_ seedTexts: [String], store: Store, graphs: CompiledGraphs) throws -> Resolved {
         var outputs: [Int] = [], nodes: [Int] = [], edges: [Int] = []
         var seedInfo: [TraceReport.Seed] = []
         let u = graphs.utxo, g = graphs.account
         func fail(_ message: String) -> CLIFailure { CLIFailure(message: message, exitCode: ExitStatus.dataError) }
         func output(_ tx: Int, _ vout: Int) -> Int? { vout >= 0 && vout < u.outputs(of: tx).count ? u.outputs(of: tx).lowerBound + vout : nil }
-        for raw in options.seeds {
+        for raw in seedTexts {
             var text = raw[...]
             var forced: String?
             for prefix in ["tx:", "addr:"] where text.hasPrefix(prefix) { forced = prefix; text = text.dropFirst(prefix.count) }
