@@ -270,7 +270,7 @@ struct TraceRunner {
         let groupCount = groups.count, groupAmount = groups.amount, groupHop = groups.hop
         typealias Key = SinkGroups.Key
         let reasons = SinkReason.allCases
-        // Largest first (ties: the order above, i.e. address id, reason); only listed sinks need their text. With
+        // Largest first (ties: group order, i.e. address id, reason, fee); only listed sinks need their text. With
         // --max-sinks, a bounded heap picks them without sorting everything.
         func before(_ x: Int, _ y: Int) -> Bool { groupAmount[x] != groupAmount[y] ? groupAmount[x] > groupAmount[y] : x < y }
         var order: [Int]
