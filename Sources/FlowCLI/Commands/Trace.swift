@@ -112,7 +112,7 @@ struct TraceRunner {
     func run() throws -> TraceReport {
         let seedTexts = try options.allSeeds()
         if seedTexts.isEmpty { throw CLIFailure(message: "give at least one --from seed (or a --from-file that lists some)", exitCode: ExitStatus.usage) }
-        Timings.mark("arguments")
+        Timings.mark("arguments, seeds")
         let store = try openStoreForReading(options.db)
         try requireDerivedTransfers(store, db: options.db)
         Timings.mark("open store")
@@ -267,14 +267,13 @@ struct TraceRunner {
             }
         }
         Timings.mark("report: merge sinks")
-        let groupCount = groups.count, groupAmount = groups.amount, groupHop = groups.hop
         typealias Key = SinkGroups.Key
         let reasons = SinkReason.allCases
         // Largest first (ties: group order, i.e. address id, reason, fee); only listed sinks need their text. With
         // --max-sinks, a bounded heap picks them without sorting everything.
-        func before(_ x: Int, _ y: Int) -> Bool { groupAmount[x] != groupAmount[y] ? groupAmount[x] > groupAmount[y] : x < y }
+        func before(_ x: Int, _ y: Int) -> Bool { groups.amount[x] != groups.amount[y] ? groups.amount[x] > groups.amount[y] : x < y }
         var order: [Int]
-        if let k = maxSinks, k < groupCount {
+        if let k = maxSinks, k < groups.count {
             var heap: [Int] = []  // the k best so far, worst on top
             heap.reserveCapacity(k + 1)
             func siftUp(_ i: Int) { var i = i; while i > 0 { let p = (i - 1) / 2; if before(heap[p], heap[i]) { heap.swapAt(p, i); i = p } else { break } } }
@@ -289,12 +288,12 @@ struct TraceRunner {
                     heap.swapAt(i, m); i = m
                 }
             }
-            for i in 0..<groupCount {
+            for i in 0..<groups.count {
                 if heap.count < k { heap.append(i); siftUp(heap.count - 1) } else if k > 0 && before(i, heap[0]) { heap[0] = i; siftDown(0) }
             }
             order = heap.sorted(by: before)
         } else {
-            order = Array(0..<groupCount)
+            order = Array(0..<groups.count)
             order.sort(by: before)
         }
         let listed = maxSinks.map { order.prefix($0) } ?? order[...]
@@ -345,7 +344,7 @@ struct TraceRunner {
         // Categories for the totals: every sink's labels, looked up only when the store has any.
         let hasLabels = try store.hasLabels()
         // Sinks and the listed edges' addresses together: the graph's nodes carry the same labels as the sinks.
-        let labelledIDs = hasLabels || options.entities ? Set((0..<groupCount).compactMap { groups.key($0).address }).union(nodeAddressIDs) : []
+        let labelledIDs = hasLabels || options.entities ? Set((0..<groups.count).compactMap { groups.key($0).address }).union(nodeAddressIDs) : []
         var labels = hasLabels ? try store.labels(ofAddressIDs: labelledIDs) : [:]
         // With --entities an address also carries its cluster's labels (after its own).
         var clusterOf: [Int64: Int64] = [:]
@@ -368,8 +367,8 @@ struct TraceRunner {
         var byCategory: [String: Int128] = [:], byHop: [Int: Int128] = [:], byReason: [String: Int128] = [:]
         var hopTotals: [Int128] = [], reasonTotals = [Int128](repeating: 0, count: reasons.count)
         var unlabelled: Int128 = 0, fees: Int128 = 0
-        for g in 0..<groupCount {
-            let k = groups.key(g), amount = groupAmount[g], hop = groupHop[g]
+        for g in 0..<groups.count {
+            let k = groups.key(g), amount = groups.amount[g], hop = groups.hop[g]
             if k.isFee { fees += amount } else if labels.isEmpty { unlabelled += amount } else { byCategory[category(k), default: 0] += amount }
             if hop >= 0 && hop < 1 << 20 {
                 if hop >= hopTotals.count { hopTotals += [Int128](repeating: 0, count: hop - hopTotals.count + 1) }
@@ -386,13 +385,12 @@ struct TraceRunner {
         let listedSinks: [TraceReport.Sink] = listed.map { i in
             let k = groups.key(i), (count, first, last) = groups.times(i, in: sinks)
             return .init(address: k.isFee ? "(fee)" : (k.address.flatMap { texts[$0] } ?? "(unknown)"), label: chosenLabel(k)?.name,
-                         category: category(k), amount: String(groupAmount[i]), hops: groupHop[i],
+                         category: category(k), amount: String(groups.amount[i]), hops: groups.hop[i],
                          firstTime: first == Int64.max ? nil : UnixTime.iso8601(first), lastTime: last == Int64.min ? nil : UnixTime.iso8601(last),
                          reason: k.reason.rawValue, count: count)
         }
-        let sinkCount = groupCount
         Timings.mark("report: evidence, labels, totals")
-        let entities = options.entities ? try entityTotals((0..<groupCount).map { (groups.key($0).address, groups.key($0).isFee, groupAmount[$0], groupHop[$0]) }, clusterOf: clusterOf,
+        let entities = options.entities ? try entityTotals((0..<groups.count).map { let k = groups.key($0); return (k.address, k.isFee, groups.amount[$0], groups.hop[$0]) }, clusterOf: clusterOf,
                                                            store: store, chosenLabel: chosenLabel(address:)) : nil
 
         // The listed edges' endpoints and the seeds, with the label each shows (transactions have none).
@@ -422,7 +420,7 @@ struct TraceRunner {
                               amount: o.amount, stopAt: o.stopCategories, maxNodes: o.maxNodes, isStatic: o.isStatic, entities: o.entities),
             asset: asset, seedAmount: String(outcome.seedAmount), sinkTotal: String(outcome.sinkTotal),
             conserved: o.policy == .poison ? nil : outcome.sinkTotal == outcome.seedAmount,
-            sinks: listedSinks, sinkCount: sinkCount,
+            sinks: listedSinks, sinkCount: groups.count,
             totals: .init(byCategory: byCategory.mapValues { String($0) }, byHop: Dictionary(uniqueKeysWithValues: byHop.map { (String($0.key), String($0.value)) }), byReason: byReason.mapValues { String($0) }),
             nodes: nodes, edges: edges, edgeCount: outcome.flows.count, edgesTruncated: outcome.flows.count > edges.count,
             expanded: outcome.expanded, storeGeneration: graphs.storeGeneration, entities: entities)
