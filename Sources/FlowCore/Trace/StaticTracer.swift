@@ -93,49 +93,67 @@ public struct StaticTracer {
         }
         var hop = 0
         while pending > 0 {
-            let ranges = workers == 1 ? [0..<words] : balancedRanges(bits: bits, words: words, parts: workers)
+            let ranges = workers == 1 ? [0..<words] : balancedRanges(bits: bits, words: words, parts: workers, atHopLimit: !limits.allowsHop(hop))
             var results = [RoundResult](repeating: RoundResult(flowLimit: maxFlows), count: ranges.count)
             let round = hop, expandedBefore = outcome.expanded
             let (heldNow, bitsNow) = (held, bits)
-            results.withUnsafeMutableBufferPointer { results in
-                if ranges.count == 1 {
-                    var state = RoundState<H>(held: heldNow, bits: bitsNow, next: nexts[0], nextBits: nextBits[0])
-                    results[0] = processRound(ranges[0], hop: round, state: &state, expanded: expanded, expandedBefore: expandedBefore)
-                } else {
-                    let (nextsNow, nextBitsNow) = (nexts, nextBits)
-                    parallelFor(ranges.count) { t in
-                        var state = RoundState<H>(held: heldNow, bits: bitsNow, next: nextsNow[t], nextBits: nextBitsNow[t])
-                        results[t] = processRound(ranges[t], hop: round, state: &state, expanded: expanded, expandedBefore: expandedBefore)
+            // Every node of the frontier ends at most one sink this round, so the round's sinks fit after the earlier
+            // ones in one new allocation: each worker writes its own into a slot sized by its part of the frontier
+            // (most sinks come in the last round, and are written once, where they stay — not appended and copied).
+            var slots = [0]
+            for r in ranges { slots.append(slots[slots.count - 1] + r.reduce(0) { $0 + bitsNow[$1].nonzeroBitCount }) }
+            let earlier = outcome.sinks
+            outcome.sinks = [TraceSink](unsafeUninitializedCapacity: earlier.count + slots[ranges.count]) { buffer, initialized in
+                let base = buffer.baseAddress!
+                earlier.withUnsafeBufferPointer { if let e = $0.baseAddress { base.initialize(from: e, count: $0.count) } }
+                let out = base + earlier.count
+                results.withUnsafeMutableBufferPointer { results in
+                    if ranges.count == 1 {
+                        var state = RoundState<H>(held: heldNow, bits: bitsNow, next: nexts[0], nextBits: nextBits[0])
+                        results[0] = processRound(ranges[0], hop: round, state: &state, sinks: out, expanded: expanded, expandedBefore: expandedBefore)
+                    } else {
+                        let (nextsNow, nextBitsNow) = (nexts, nextBits)
+                        parallelFor(ranges.count) { t in
+                            var state = RoundState<H>(held: heldNow, bits: bitsNow, next: nextsNow[t], nextBits: nextBitsNow[t])
+                            results[t] = processRound(ranges[t], hop: round, state: &state, sinks: out + slots[t], expanded: expanded,
+                                                      expandedBefore: expandedBefore)
+                        }
                     }
                 }
+                // Close the gaps the expanded nodes left, keeping the workers' (ascending node) order.
+                var end = results[0].sinks
+                for t in 1..<max(1, results.count) {
+                    if slots[t] != end { (out + end).moveInitialize(from: out + slots[t], count: results[t].sinks) }
+                    end += results[t].sinks
+                }
+                initialized = earlier.count + end
             }
-            // Sum the other workers' arrivals into worker 0's arrays, in node order.
-            for t in 1..<max(1, nexts.count) {
-                for word in 0..<words where nextBits[t][word] != 0 {
-                    var w = nextBits[t][word]
-                    nextBits[0][word] |= w
-                    nextBits[t][word] = 0
-                    while w != 0 {
-                        let v = word << 6 | w.trailingZeroBitCount
-                        w &= w &- 1
-                        nexts[0][v] &+= nexts[t][v]
-                        nexts[t][v] = 0
+            // Sum the other workers' arrivals into worker 0's arrays and count the next frontier, the words split
+            // among the workers (each word's nodes by one of them, so the sums do not depend on the split).
+            let (nextsNow, nextBitsNow) = (nexts, nextBits)
+            var counted = [Int](repeating: 0, count: workers)
+            counted.withUnsafeMutableBufferPointer { counted in
+                parallelFor(workers) { part in
+                    var count = 0
+                    for word in (words * part / workers)..<(words * (part + 1) / workers) {
+                        for t in 1..<workers where nextBitsNow[t][word] != 0 {
+                            var w = nextBitsNow[t][word]
+                            nextBitsNow[0][word] |= w
+                            nextBitsNow[t][word] = 0
+                            while w != 0 {
+                                let v = word << 6 | w.trailingZeroBitCount
+                                w &= w &- 1
+                                nextsNow[0][v] &+= nextsNow[t][v]
+                                nextsNow[t][v] = 0
+                            }
+                        }
+                        count += nextBitsNow[0][word].nonzeroBitCount
                     }
+                    counted[part] = count
                 }
             }
-            pending = 0
-            for word in 0..<words { pending += nextBits[0][word].nonzeroBitCount }
-            // Most sinks come from the last round: take a lone worker's array as it is, else append into one
-            // allocation (growing an array of ~10⁶ sinks copies it into fresh pages, which costs more than the round).
-            let arriving = results.reduce(0) { $0 + $1.sinks.count }
-            if outcome.sinks.isEmpty && results.count == 1 {
-                outcome.sinks = results[0].sinks
-                results[0].sinks = []
-            } else if arriving > 0 {
-                outcome.sinks.reserveCapacity(outcome.sinks.count + arriving)
-            }
+            pending = counted.reduce(0, +)
             for r in results {
-                if !r.sinks.isEmpty { outcome.sinks += r.sinks }
                 // Workers cover ascending node ranges, so this offers flows in (hop, edge) order.
                 for f in r.flows.flows { flows.offer(f) }
                 outcome.expanded += r.expanded
@@ -152,27 +170,34 @@ public struct StaticTracer {
 
     /// What one worker found in one round.
     private struct RoundResult {
-        var sinks: [TraceSink] = []
+        /// How many sinks the worker wrote.
+        var sinks = 0
         var flows: FlowKeeper
         var expanded = 0
         init(flowLimit: Int?) { flows = FlowKeeper(limit: flowLimit) }
     }
 
-    /// Splits the words of a frontier bitmap into `parts` ranges of about equal out-degree.
-    private func balancedRanges(bits: UnsafeMutableBufferPointer<UInt64>, words: Int, parts: Int) -> [Range<Int>] {
+    /// Splits the words of a frontier bitmap into `parts` ranges of about equal work: out-degree plus one per node
+    /// for a small frontier; for a large one (or at the hop limit, where no edge is read) the node count alone —
+    /// over thousands of nodes the degrees even out, and summing them first costs a serial random access per node.
+    private func balancedRanges(bits: UnsafeMutableBufferPointer<UInt64>, words: Int, parts: Int, atHopLimit: Bool = false) -> [Range<Int>] {
         let g = graph
         var weight = [Int](repeating: 0, count: words)
         var total = 0
-        for word in 0..<words where bits[word] != 0 {
-            var w = bits[word]
-            var sum = 0
-            while w != 0 {
-                let v = word << 6 | w.trailingZeroBitCount
-                w &= w &- 1
-                sum += 1 + Int(g.outRow[v + 1] - g.outRow[v])
+        for word in 0..<words { weight[word] = bits[word].nonzeroBitCount; total += weight[word] }
+        if total <= Self.degreeBalancedFrontier && !atHopLimit {
+            total = 0
+            for word in 0..<words where bits[word] != 0 {
+                var w = bits[word]
+                var sum = 0
+                while w != 0 {
+                    let v = word << 6 | w.trailingZeroBitCount
+                    w &= w &- 1
+                    sum += 1 + Int(g.outRow[v + 1] - g.outRow[v])
+                }
+                weight[word] = sum
+                total += sum
             }
-            weight[word] = sum
-            total += sum
         }
         var ranges: [Range<Int>] = []
         var start = 0, running = 0
@@ -186,9 +211,12 @@ public struct StaticTracer {
         return ranges
     }
 
+    /// Frontiers up to this many nodes are split by out-degree, larger ones by node count.
+    static let degreeBalancedFrontier = 4_096
+
     /// One worker's share of a round: the nodes holding taint in `range` (bitmap words), in id order.
-    private func processRound<H>(_ range: Range<Int>, hop: Int, state: inout RoundState<H>, expanded: UnsafeMutableBufferPointer<UInt64>,
-                                 expandedBefore: Int) -> RoundResult
+    private func processRound<H>(_ range: Range<Int>, hop: Int, state: inout RoundState<H>, sinks: UnsafeMutablePointer<TraceSink>,
+                                 expanded: UnsafeMutableBufferPointer<UInt64>, expandedBefore: Int) -> RoundResult
     {
         let g = graph
         var result = RoundResult(flowLimit: maxFlows)
@@ -196,11 +224,6 @@ public struct StaticTracer {
         var shares: [(Int, Int128)] = []
         var keys: [UInt128] = []
         var scratch = SplitScratch()
-        // Every node of the frontier ends at most one sink per round: one allocation for them (pages never written
-        // are never touched).
-        var frontier = 0
-        for word in range { frontier += state.bits[word].nonzeroBitCount }
-        result.sinks.reserveCapacity(frontier)
         // Without filters, 64-bit amounts take the division-light path (same results).
         let fastPath = asset == nil && limits.since == nil && limits.until == nil
         for word in range where state.bits[word] != 0 {
@@ -211,7 +234,10 @@ public struct StaticTracer {
                 bits &= bits &- 1
                 let x = Int128(state.held[v])
                 state.held[v] = 0
-                func stop(_ reason: SinkReason) { result.sinks.append(TraceSink(location: .node(v), reason: reason, amount: x, hop: hop, time: Int64.max)) }
+                func stop(_ reason: SinkReason) {
+                    (sinks + result.sinks).initialize(to: TraceSink(location: .node(v), reason: reason, amount: x, hop: hop, time: Int64.max))
+                    result.sinks += 1
+                }
                 if hop > 0 && isStop(v) { stop(.labelled); continue }
                 if hop > 0 && x < limits.minAmount { stop(.dust); continue }
                 if !limits.allowsHop(hop) {
