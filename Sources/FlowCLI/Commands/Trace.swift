@@ -368,8 +368,8 @@ struct TraceRunner {
         var hopTotals: [Int128] = [], reasonTotals = [Int128](repeating: 0, count: reasons.count)
         var unlabelled: Int128 = 0, fees: Int128 = 0
         for g in 0..<groups.count {
-            let k = groups.key(g), amount = groups.amount[g], hop = groups.hop[g]
-            if k.isFee { fees += amount } else if labels.isEmpty { unlabelled += amount } else { byCategory[category(k), default: 0] += amount }
+            let amount = groups.amount[g], hop = groups.hop[g]
+            if groups.isFee(g) { fees += amount } else if labels.isEmpty { unlabelled += amount } else { byCategory[category(groups.key(g)), default: 0] += amount }
             if hop >= 0 && hop < 1 << 20 {
                 if hop >= hopTotals.count { hopTotals += [Int128](repeating: 0, count: hop - hopTotals.count + 1) }
                 hopTotals[hop] += amount
@@ -378,6 +378,8 @@ struct TraceRunner {
             }
             reasonTotals[groups.reasonIndex(g)] += amount
         }
+        // (The groups' amounts add up to the sinks', so the total needs no second pass over the sinks.)
+        let sinkTotal = reasonTotals.reduce(0, +)
         if unlabelled > 0 { byCategory["unlabelled", default: 0] += unlabelled }
         if fees > 0 { byCategory["fee", default: 0] += fees }
         for (hop, total) in hopTotals.enumerated() where total > 0 { byHop[hop, default: 0] += total }
@@ -418,8 +420,8 @@ struct TraceRunner {
             parameters: .init(policy: o.policy.rawValue, direction: o.direction.rawValue, maxHops: o.maxHops,
                               since: o.limits.since.flatMap(UnixTime.iso8601), until: o.limits.until.flatMap(UnixTime.iso8601), minAmount: String(o.limits.minAmount),
                               amount: o.amount, stopAt: o.stopCategories, maxNodes: o.maxNodes, isStatic: o.isStatic, entities: o.entities),
-            asset: asset, seedAmount: String(outcome.seedAmount), sinkTotal: String(outcome.sinkTotal),
-            conserved: o.policy == .poison ? nil : outcome.sinkTotal == outcome.seedAmount,
+            asset: asset, seedAmount: String(outcome.seedAmount), sinkTotal: String(sinkTotal),
+            conserved: o.policy == .poison ? nil : sinkTotal == outcome.seedAmount,
             sinks: listedSinks, sinkCount: groups.count,
             totals: .init(byCategory: byCategory.mapValues { String($0) }, byHop: Dictionary(uniqueKeysWithValues: byHop.map { (String($0.key), String($0.value)) }), byReason: byReason.mapValues { String($0) }),
             nodes: nodes, edges: edges, edgeCount: outcome.flows.count, edgesTruncated: outcome.flows.count > edges.count,
@@ -495,34 +497,51 @@ struct TraceCommand: ParsableCommand {
     }
 }
 
-/// A trace's sinks merged per (address, reason, fee), as columns: one packed integer per sink — the address id
-/// (biased) in the high half, then the reason, the fee flag and the sink's index — sorted, so that each group is a
-/// run in sink order; per group, where its run starts, its summed amount and its lowest hop. The rest (key, count,
-/// times) is read back from the run when needed, so a large trace writes 24 bytes per group rather than a record.
-/// (Sorting integers is cheaper than hashing ~10⁶ sinks.)
+/// A trace's sinks merged per (address, reason, fee), as columns: one packed integer per sink — the location's key
+/// in the high half, then the reason, the fee flag and the sink's index — sorted, so that each group is a run in sink
+/// order; per group, where its run starts, its summed amount and its lowest hop. The rest (key, count, times) is read
+/// back from the run when needed, so a large trace writes 24 bytes per group rather than a record. (Sorting integers
+/// is cheaper than hashing ~10⁶ sinks.)
+///
+/// A location's key is its address id — except an account node's, which is the node id: the graph has one node per
+/// address, numbered in address order (``FlowGraph/nodeAddressID``), so the groups and their order are the same, and
+/// a node's address is looked up only for the groups asked about rather than for every sink.
 struct SinkGroups {
     struct Key: Hashable { var address: Int64?; var reason: SinkReason; var isFee: Bool }
     private static let reasons = SinkReason.allCases
+    private static let nodeFlag: UInt64 = 1 << 63
     /// The sinks' packed keys, sorted.
     let keyed: [UInt128]
     /// Per group, the index of its first packed key; then the number of sinks.
     let start: [Int]
     let amount: [Int128]
     let hop: [Int]
+    private let address: (TraceLocation) -> Int64?
     var count: Int { amount.count }
 
     /// Groups `sinks`; `address` gives a location's address id (nil: the fee, or an input of unknown origin).
-    init(_ sinks: [TraceSink], address: (TraceLocation) -> Int64?) {
-        var keyed = [UInt128](repeating: 0, count: sinks.count)
-        for (i, s) in sinks.enumerated() {
-            let isFee: Bool
-            if case .fee = s.location { isFee = true } else { isFee = false }
-            let a = isFee ? nil : address(s.location)
-            keyed[i] = UInt128(UInt64(bitPattern: (a ?? -1) &+ Int64.min)) << 64
-                | UInt128(Self.reasons.firstIndex(of: s.reason) ?? 0) << 33 | UInt128(isFee ? 1 : 0) << 32 | UInt128(UInt32(i))
+    init(_ sinks: [TraceSink], address: @escaping (TraceLocation) -> Int64?) {
+        self.address = address
+        var keyed = [UInt128](unsafeUninitializedCapacity: sinks.count) { keyed, initialized in
+            sinks.withUnsafeBufferPointer { sinks in
+                for i in sinks.indices {
+                    let s = sinks[i]
+                    let location: UInt64, isFee: Bool
+                    switch s.location {
+                    case .node(let v): location = Self.nodeFlag | UInt64(v); isFee = false
+                    case .fee: location = 0; isFee = true
+                    default: location = UInt64(bitPattern: (address(s.location) ?? -1) + 1); isFee = false  // ids ≥ -1, below 2⁶³ - 1
+                    }
+                    keyed[i] = UInt128(location) << 64 | UInt128(Self.reasons.firstIndex(of: s.reason) ?? 0) << 33
+                        | UInt128(isFee ? 1 : 0) << 32 | UInt128(UInt32(i))
+                }
+            }
+            initialized = sinks.count
         }
         keyed.sort()
         var start: [Int] = [], amount: [Int128] = [], hop: [Int] = []
+        // At most one group per sink (capacity never written is never touched).
+        start.reserveCapacity(sinks.count + 1); amount.reserveCapacity(sinks.count); hop.reserveCapacity(sinks.count)
         keyed.withUnsafeBufferPointer { keyed in
             sinks.withUnsafeBufferPointer { sinks in
                 var i = 0
@@ -544,12 +563,15 @@ struct SinkGroups {
         self.keyed = keyed; self.start = start; self.amount = amount; self.hop = hop
     }
 
-    /// Group `g`'s key, unpacked.
+    /// Group `g`'s key, unpacked (its address looked up).
     func key(_ g: Int) -> Key {
-        let packed = keyed[start[g]]
-        let address = Int64(bitPattern: UInt64(truncatingIfNeeded: packed >> 64)) &- Int64.min
-        return Key(address: address == -1 ? nil : address, reason: Self.reasons[reasonIndex(g)], isFee: (packed >> 32) & 1 == 1)
+        let location = UInt64(truncatingIfNeeded: keyed[start[g]] >> 64)
+        let a = location & Self.nodeFlag != 0 ? address(.node(Int(location & ~Self.nodeFlag))) : Int64(bitPattern: location) - 1
+        return Key(address: a == -1 ? nil : a, reason: Self.reasons[reasonIndex(g)], isFee: isFee(g))
     }
+
+    /// Whether group `g` is taint paid as fees.
+    func isFee(_ g: Int) -> Bool { (keyed[start[g]] >> 32) & 1 == 1 }
 
     /// Group `g`'s reason, as its index in `SinkReason.allCases`.
     func reasonIndex(_ g: Int) -> Int { Int(UInt64(truncatingIfNeeded: keyed[start[g]]) >> 33) }
