@@ -9,7 +9,7 @@
 public struct FlowGraph: @unchecked Sendable {
     public let nodeCount: Int
     public let edgeCount: Int
-    /// The store's address id of each dense node id.
+    /// The store's address id of each dense node id: ascending, one node per address (nodes are numbered in address order).
     public let nodeAddressID: UnsafeBufferPointer<Int64>
     public let outRow: UnsafeBufferPointer<UInt64>
     public let edgeTarget: UnsafeBufferPointer<UInt32>
