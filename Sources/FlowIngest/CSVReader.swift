@@ -90,6 +90,26 @@ public struct CSVReader {
                 fields.append(String(decoding: field, as: UTF8.self))
                 return fields
             }
+            if !inQuotes {
+                // An unquoted run up to the next comma, line end or quote, found in one scan: a whole field that ends
+                // at a comma or LF becomes a string straight from the buffer, anything else joins `field` byte-wise.
+                let start = position
+                let end = buffer.withUnsafeBufferPointer { b in
+                    var i = start
+                    while i < b.count, b[i] != 0x2c, b[i] != 0x0a, b[i] != 0x0d, b[i] != 0x22 { i += 1 }
+                    return i
+                }
+                if end < buffer.count && field.isEmpty && (buffer[end] == 0x2c || buffer[end] == 0x0a) {
+                    fields.append(String(decoding: buffer[start..<end], as: UTF8.self))
+                    position = end + 1
+                    wasQuoted = false
+                    if buffer[end] == 0x0a { line += 1; return fields }
+                    continue
+                }
+                field.append(contentsOf: buffer[start..<end])
+                position = end
+                if position >= buffer.count { continue }
+            }
             let c = buffer[position]
             position += 1
             if inQuotes {
