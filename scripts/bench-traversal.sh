@@ -19,29 +19,24 @@ Benchmarks/.build/release/trace-kernels "$work/case.sqlite" "$work/seeds.txt" --
 
 echo "== FlowTrace CLI end to end (process start, snapshot map, seeds, trace, JSON of the top 100 sinks; best of 5)" >&2
 mapfile -t seeds < "$work/seeds.txt"
-cli_times=()
-for kind in "--static --policy haircut" "--policy haircut" "--policy fifo"; do
-    best=999999
+# time_cli LABEL OUT ARGS...: the best of 5 runs of `flowtrace trace` with ARGS and the common options, JSON to OUT.
+time_cli() {
+    local label="$1" out="$2" best=999999 start ms; shift 2
     for _ in 1 2 3 4 5; do
         start=$(date +%s%N)
-        # shellcheck disable=SC2086
-        .build/release/flowtrace trace --db "$work/case.sqlite" --from "${seeds[@]}" $kind --max-hops 6 --no-stops \
-            --max-sinks 100 --max-edges 100 --json --no-compile > "$work/cli.json"
+        .build/release/flowtrace trace --db "$work/case.sqlite" "$@" --max-hops 6 --no-stops \
+            --max-sinks 100 --max-edges 100 --json --no-compile > "$out"
         ms=$(( ($(date +%s%N) - start) / 1000000 ))
         (( ms < best )) && best=$ms
     done
-    echo "cli trace $kind --max-hops 6: best ${best} ms" | tee -a "$work/flowtrace.kernels.txt"
+    echo "cli trace $label: best ${best} ms" | tee -a "$work/flowtrace.kernels.txt"
+}
+for kind in "--static --policy haircut" "--policy haircut" "--policy fifo"; do
+    # shellcheck disable=SC2086
+    time_cli "$kind --max-hops 6" "$work/cli.json" --from "${seeds[@]}" $kind
 done
 # The same static trace with the seeds given as a file (--from-file) instead of 100 --from arguments.
-best=999999
-for _ in 1 2 3 4 5; do
-    start=$(date +%s%N)
-    .build/release/flowtrace trace --db "$work/case.sqlite" --from-file "$work/seeds.txt" --static --policy haircut --max-hops 6 --no-stops \
-        --max-sinks 100 --max-edges 100 --json --no-compile > "$work/cli.file.json"
-    ms=$(( ($(date +%s%N) - start) / 1000000 ))
-    (( ms < best )) && best=$ms
-done
-echo "cli trace --static --policy haircut --max-hops 6 --from-file: best ${best} ms" | tee -a "$work/flowtrace.kernels.txt"
+time_cli "--static --policy haircut --max-hops 6 --from-file" "$work/cli.file.json" --from-file "$work/seeds.txt" --static --policy haircut
 
 echo "== peers" >&2
 python3 scripts/peer_graph.py --fixture "$work" --hops 6 --runs 3 --peers "$peers" --out "$work/peers.json" \
