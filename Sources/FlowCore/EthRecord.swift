@@ -21,6 +21,33 @@ public struct EthRecord: Sendable, Equatable {
         /// Multi-valued fields (`topics`, `trace_address`).
         case list([String])
         case bool(Bool)
+
+        /// The value as text (nil when null, a list or a boolean).
+        public var textValue: String? {
+            switch self {
+            case .text(let s): return s
+            case .number(let n): return n
+            default: return nil
+            }
+        }
+
+        /// The value as an integer that fits 64 bits.
+        public var intValue: Int64? {
+            switch self {
+            case .number(let n): return Int64(n)
+            case .text(let s): return Int64(s)
+            default: return nil
+            }
+        }
+
+        /// The value as a uint256 (decimal, or a `0x` quantity).
+        public var uintValue: UInt256? {
+            switch self {
+            case .number(let n): return UInt256(decimal: n)
+            case .text(let s): return s.hasPrefix("0x") ? UInt256(hexQuantity: s) : UInt256(decimal: s)
+            default: return nil
+            }
+        }
     }
 
     public var kind: Kind
@@ -38,31 +65,13 @@ public struct EthRecord: Sendable, Equatable {
     }
 
     /// A text field (nil when null or missing).
-    public func text(_ name: String) -> String? {
-        switch fields[name] {
-        case .text(let s): return s
-        case .number(let n): return n
-        default: return nil
-        }
-    }
+    public func text(_ name: String) -> String? { fields[name]?.textValue }
 
     /// An integer field that fits 64 bits.
-    public func int(_ name: String) -> Int64? {
-        switch fields[name] {
-        case .number(let n): return Int64(n)
-        case .text(let s): return Int64(s)
-        default: return nil
-        }
-    }
+    public func int(_ name: String) -> Int64? { fields[name]?.intValue }
 
     /// A uint256 field.
-    public func uint(_ name: String) -> UInt256? {
-        switch fields[name] {
-        case .number(let n): return UInt256(decimal: n)
-        case .text(let s): return s.hasPrefix("0x") ? UInt256(hexQuantity: s) : UInt256(decimal: s)
-        default: return nil
-        }
-    }
+    public func uint(_ name: String) -> UInt256? { fields[name]?.uintValue }
 
     public func list(_ name: String) -> [String]? {
         if case .list(let l) = fields[name] { return l }

@@ -122,9 +122,14 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// Parses a non-negative decimal integer (no sign, no separators); nil when it is not one or exceeds 2²⁵⁶ − 1.
     public init?(decimal text: some StringProtocol) {
+        self.init(decimalDigits: text.utf8)
+    }
+
+    /// Parses the UTF-8 bytes of a non-negative decimal integer, like ``init(decimal:)``.
+    public init?(decimalDigits bytes: some Collection<UInt8>) {
         var v = UInt256.zero
-        guard !text.isEmpty else { return nil }
-        for c in text.utf8 {
+        guard !bytes.isEmpty else { return nil }
+        for c in bytes {
             guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
             guard v.multiplyAdd(10, UInt64(c - UInt8(ascii: "0"))) else { return nil }
         }

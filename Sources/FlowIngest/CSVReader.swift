@@ -69,8 +69,38 @@ public struct CSVReader {
     /// The next record's fields, or `nil` at the end of the file. Blank lines are skipped.
     /// - Throws: ``IngestError`` `bad-csv`-style `corrupt` with the line for an unterminated quote or stray quote.
     public mutating func next() throws -> [String]? {
+        guard try nextRecord() else { return nil }
+        return withFields { f in (0..<f.count).map { String(decoding: f[$0], as: UTF8.self) } }
+    }
+
+    // The fields of the record last read: byte ranges into `buffer`, or into `scratch` for a record that needed
+    // unquoting.
+    private var starts: [Int] = [], ends: [Int] = []
+    private var scratch: [UInt8] = []
+    private var inScratch = false
+
+    /// The fields of the record ``nextRecord()`` read, as bytes (valid only inside `body`).
+    public struct Fields {
+        public let bytes: UnsafeBufferPointer<UInt8>
+        let starts: [Int], ends: [Int]
+        public var count: Int { starts.count }
+        @inline(__always) public subscript(i: Int) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: bytes[starts[i]..<ends[i]])
+        }
+    }
+
+    /// Calls `body` with the fields of the record ``nextRecord()`` read.
+    @inline(__always)
+    public func withFields<R>(_ body: (Fields) throws -> R) rethrows -> R {
+        try (inScratch ? scratch : buffer).withUnsafeBufferPointer { try body(Fields(bytes: $0, starts: starts, ends: ends)) }
+    }
+
+    /// Reads the next record, whose fields ``withFields(_:)`` then gives without making strings; `false` at the end
+    /// of the file. Blank lines are skipped.
+    /// - Throws: ``IngestError`` `corrupt` with the line for an unterminated quote or stray quote.
+    public mutating func nextRecord() throws -> Bool {
         while true {
-            if position >= buffer.count && !fill() { return nil }
+            if position >= buffer.count && !fill() { return false }
             // Skip blank lines.
             let c = buffer[position]
             if c == 0x0a { position += 1; line += 1; continue }
@@ -78,37 +108,66 @@ public struct CSVReader {
             break
         }
         recordLine = line
-        var fields: [String] = []
-        var field: [UInt8] = []
+        // Most records hold no quote and no carriage return but the one before their line feed: their fields are
+        // found in one scan of the read buffer. Any other record is parsed byte by byte into `scratch`.
+        while true {
+            let start = position, eof = atEOF
+            starts.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            enum Scan { case done(Int), slow, needMore }
+            let scan: Scan = buffer.withUnsafeBufferPointer { b in
+                var i = start, fieldStart = start
+                while i < b.count {
+                    let c = b[i]
+                    if c == 0x2c {
+                        starts.append(fieldStart); ends.append(i)
+                        fieldStart = i + 1
+                    } else if c == 0x0a {
+                        var end = i
+                        if end > fieldStart && b[end - 1] == 0x0d { end -= 1 }
+                        starts.append(fieldStart); ends.append(end)
+                        return .done(i + 1)
+                    } else if c == 0x22 || (c == 0x0d && (i + 1 >= b.count || b[i + 1] != 0x0a)) {
+                        return .slow
+                    }
+                    i += 1
+                }
+                if !eof { return .needMore }
+                starts.append(fieldStart); ends.append(b.count)
+                return .done(b.count)
+            }
+            switch scan {
+            case .done(let next):
+                position = next
+                inScratch = false
+                if next <= buffer.count, next > start, buffer[next - 1] == 0x0a { line += 1 }
+                return true
+            case .needMore:
+                if !fill() { continue }  // at the end of the file now: the record ends with it
+            case .slow:
+                try slowRecord()
+                return true
+            }
+        }
+    }
+
+    /// Parses the record at `position` byte by byte (quotes, stray carriage returns) into `scratch`.
+    private mutating func slowRecord() throws {
+        inScratch = true
+        starts.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        scratch.removeAll(keepingCapacity: true)
+        var fieldStart = 0
         var inQuotes = false
         var wasQuoted = false
+        func endField() { starts.append(fieldStart); ends.append(scratch.count); fieldStart = scratch.count }
         while true {
             if position >= buffer.count && !fill() {
                 if inQuotes {
                     throw IngestError(.corrupt, "unterminated quoted field", path: path, line: recordLine)
                 }
-                fields.append(String(decoding: field, as: UTF8.self))
-                return fields
-            }
-            if !inQuotes {
-                // An unquoted run up to the next comma, line end or quote, found in one scan: a whole field that ends
-                // at a comma or LF becomes a string straight from the buffer, anything else joins `field` byte-wise.
-                let start = position
-                let end = buffer.withUnsafeBufferPointer { b in
-                    var i = start
-                    while i < b.count, b[i] != 0x2c, b[i] != 0x0a, b[i] != 0x0d, b[i] != 0x22 { i += 1 }
-                    return i
-                }
-                if end < buffer.count && field.isEmpty && (buffer[end] == 0x2c || buffer[end] == 0x0a) {
-                    fields.append(String(decoding: buffer[start..<end], as: UTF8.self))
-                    position = end + 1
-                    wasQuoted = false
-                    if buffer[end] == 0x0a { line += 1; return fields }
-                    continue
-                }
-                field.append(contentsOf: buffer[start..<end])
-                position = end
-                if position >= buffer.count { continue }
+                endField()
+                return
             }
             let c = buffer[position]
             position += 1
@@ -116,35 +175,34 @@ public struct CSVReader {
                 if c == 0x22 {
                     if position >= buffer.count { _ = fill() }
                     if position < buffer.count && buffer[position] == 0x22 {
-                        field.append(0x22)
+                        scratch.append(0x22)
                         position += 1
                     } else {
                         inQuotes = false
                     }
                 } else {
                     if c == 0x0a { line += 1 }
-                    field.append(c)
+                    scratch.append(c)
                 }
                 continue
             }
             switch c {
             case 0x2c:
-                fields.append(String(decoding: field, as: UTF8.self))
-                field.removeAll(keepingCapacity: true)
+                endField()
                 wasQuoted = false
             case 0x0a:
                 line += 1
-                fields.append(String(decoding: field, as: UTF8.self))
-                return fields
+                endField()
+                return
             case 0x0d:
                 continue
-            case 0x22 where field.isEmpty && !wasQuoted:
+            case 0x22 where scratch.count == fieldStart && !wasQuoted:
                 inQuotes = true
                 wasQuoted = true
             case 0x22:
                 throw IngestError(.corrupt, "stray quote inside an unquoted field", path: path, line: line)
             default:
-                field.append(c)
+                scratch.append(c)
             }
         }
     }

@@ -4,7 +4,8 @@ import FlowCore
 /// must agree with known ones. Writers ``reset()`` it after a rollback (cached ids may name rows that are gone).
 final class AssetRegistry {
     private let db: Database
-    private var ids: [String: (id: Int64, decimals: Int?)] = [:]
+    /// By chain, then symbol (no key to build per lookup).
+    private var ids: [String: [String: (id: Int64, decimals: Int?)]] = [:]
     private let insert, find: Statement
 
     init(store: Store) throws {
@@ -16,8 +17,7 @@ final class AssetRegistry {
     /// The id of (`chain`, `symbol`), added when new.
     /// - Throws: ``StoreError`` (naming `source`) when `decimals` contradicts what the store holds.
     func id(chain: String, symbol: String, decimals: Int?, source: String) throws -> Int64 {
-        let key = chain + "\u{0}" + symbol
-        if let known = ids[key], decimals == nil || decimals == known.decimals { return known.id }
+        if let known = ids[chain]?[symbol], decimals == nil || decimals == known.decimals { return known.id }
         try insert.bind([.text(chain), .text(symbol), decimals.map { .int(Int64($0)) } ?? .null])
         try insert.run()
         try find.bind([.text(chain), .text(symbol)])
@@ -34,7 +34,7 @@ final class AssetRegistry {
                 try db.execute("UPDATE assets SET decimals = \(decimals) WHERE id = \(id)")
             }
         }
-        ids[key] = (id, decimals ?? stored.map { Int($0) })
+        ids[chain, default: [:]][symbol] = (id, decimals ?? stored.map { Int($0) })
         return id
     }
 

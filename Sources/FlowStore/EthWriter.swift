@@ -55,7 +55,7 @@ public final class EthWriter {
     /// each look it up again.
     private var timed: [Int64: String] = [:]
     private let assets: AssetRegistry
-    private let upsertBlock, findBlock, upsertTx, upsertReceipt, insertTrace, upsertToken, insertWithdrawal, insertTransfer: Statement
+    private let upsertBlock, findBlock, upsertTx, updateReceipt, upsertReceipt, insertTrace, upsertToken, insertWithdrawal, insertTransfer: Statement
     private let upsertTokenMetadata, insertPending, deletePending, upsertExplorer, blockExplorer, findDecimals: Statement
     public let deferDerivation: Bool
     private let findDerived, deleteDerived, upsertDerived, forgetDerived, blockTxs, blockTraces, blockTokens, blockWithdrawals: Statement
@@ -91,6 +91,11 @@ public final class EthWriter {
             ON CONFLICT(chain, block, tx_index) DO UPDATE SET from_address = excluded.from_address, to_address = excluded.to_address,
                 value = excluded.value, gas = excluded.gas, gas_price = excluded.gas_price
             WHERE eth_transactions.hash = excluded.hash
+            """)
+        updateReceipt = try db.prepare("""
+            UPDATE eth_transactions SET has_receipt = 1, status = ?6, gas_used = ?7, effective_gas_price = ?8, contract_address = ?9,
+                from_address = coalesce(from_address, ?5)
+            WHERE chain = ?1 AND block = ?3 AND tx_index = ?4 AND hash = ?2
             """)
         upsertReceipt = try db.prepare("""
             INSERT INTO eth_transactions(chain, hash, block, tx_index, from_address, has_receipt, status, gas_used,
@@ -147,6 +152,7 @@ public final class EthWriter {
             ON CONFLICT DO UPDATE SET first_id = excluded.first_id, last_id = excluded.last_id
             """)
         forgetDerived = try db.prepare("DELETE FROM eth_derived WHERE chain = ?1 AND block = ?2")
+        insertTransfer.bind(1, chain); insertTransfer.bind(10, batch.sourceID)
         blockTxs = try db.prepare("""
             SELECT hash, tx_index, from_address, to_address, value, gas, gas_price, has_receipt, status, gas_used,
                 effective_gas_price, contract_address FROM eth_transactions WHERE chain = ?1 AND block = ?2
@@ -162,8 +168,10 @@ public final class EthWriter {
         blockWithdrawals = try db.prepare("SELECT idx, address, amount_gwei FROM eth_withdrawals INDEXED BY eth_withdrawals_block WHERE chain = ?1 AND block = ?2 ORDER BY idx")
     }
 
-    private func fail(_ r: EthRecord, _ message: String) -> StoreError {
-        StoreError(resultCode: 19, message: "\(r.origin): \(message)", path: store.path)
+    private func fail(_ r: EthRecord, _ message: String) -> StoreError { fail(origin: r.origin, message) }
+
+    private func fail(origin: String, _ message: String) -> StoreError {
+        StoreError(resultCode: 19, message: "\(origin): \(message)", path: store.path)
     }
 
     private func bindQuantity(_ s: Statement, _ i: Int32, _ v: UInt256?) {
@@ -178,6 +186,51 @@ public final class EthWriter {
         for r in batchOfRecords { try add(r) }
     }
 
+    /// Stores rows read from one file (inside the open batch, like ``add(_:)``); errors name `path:line`.
+    public func add(_ rows: EthRowBatch) throws {
+        try batch.beginIfNeeded()
+        for (row, line) in zip(rows.rows, rows.lines) {
+            switch row {
+            case .transaction(let t): records += 1; try add(t, origin: "\(rows.path):\(line)")
+            case .receipt(let r): records += 1; try add(r, origin: "\(rows.path):\(line)")
+            case .tokenTransfer(let t): records += 1; try addToken(t, fungible: true, origin: "\(rows.path):\(line)")
+            case .record(let r): try add(r)
+            }
+        }
+    }
+
+    private func add(_ t: EthTransactionFields, origin: @autoclosure () -> String) throws {
+        guard let block = t.block else { throw fail(origin: origin(), "transaction without block_number") }
+        if let time = t.blockTimestamp { try noteBlock(block, hash: t.blockHash, time: time, miner: nil, hasTransactions: false, origin: origin()) }
+        guard let hash = t.hash else { throw fail(origin: origin(), "transaction without hash") }
+        guard let index = t.index else { throw fail(origin: origin(), "transaction without transaction_index") }
+        let s = upsertTx
+        s.rewind()
+        s.bind(1, chain); s.bind(2, hash); s.bind(3, block); s.bind(4, index)
+        s.bind(5, t.from); s.bind(6, t.to); bindQuantity(s, 7, t.value ?? .zero)
+        s.bind(8, t.gas); bindQuantity(s, 9, t.gasPrice)
+        try s.run()
+        try checkSamePosition(origin: origin(), hash: hash, block: block, index: index, what: "transaction")
+        touched.insert(block)
+    }
+
+    private func add(_ r: EthReceiptFields, origin: @autoclosure () -> String) throws {
+        guard let block = r.block else { throw fail(origin: origin(), "receipt without block_number") }
+        guard let hash = r.transactionHash else { throw fail(origin: origin(), "receipt without transaction_hash") }
+        guard let index = r.index else { throw fail(origin: origin(), "receipt without transaction_index") }
+        // Most receipts complete a stored transaction: an update, without first trying an insert that conflicts.
+        for s in [updateReceipt, upsertReceipt] {
+            s.rewind()
+            s.bind(1, chain); s.bind(2, hash); s.bind(3, block); s.bind(4, index); s.bind(5, r.from)
+            s.bind(6, r.status); s.bind(7, r.gasUsed); bindQuantity(s, 8, r.effectiveGasPrice)
+            s.bind(9, r.contractAddress)
+            try s.run()
+            if db.changes > 0 { break }
+        }
+        try checkSamePosition(origin: origin(), hash: hash, block: block, index: index, what: "transaction")
+        touched.insert(block)
+    }
+
     private func add(_ r: EthRecord) throws {
         records += 1
         func need(_ name: String) throws -> Int64 {
@@ -188,38 +241,16 @@ public final class EthWriter {
         case .block:
             let number = try need("number")
             try noteBlock(number, hash: r.text("hash"), time: r.int("timestamp"), miner: r.text("miner"),
-                          hasTransactions: r["header_only"] != .bool(true), record: r)
+                          hasTransactions: r["header_only"] != .bool(true), origin: r.origin)
         case .transaction:
-            let block = try need("block_number")
-            if let time = r.int("block_timestamp") { try noteBlock(block, hash: r.text("block_hash"), time: time, miner: nil, hasTransactions: false, record: r) }
-            guard let hash = r.text("hash") else { throw fail(r, "transaction without hash") }
-            let index = try need("transaction_index")
-            let s = upsertTx
-            s.rewind()
-            s.bind(1, chain); s.bind(2, hash); s.bind(3, block); s.bind(4, index)
-            s.bind(5, r.text("from_address")); s.bind(6, r.text("to_address")); bindQuantity(s, 7, r.uint("value") ?? .zero)
-            s.bind(8, r.int("gas")); bindQuantity(s, 9, r.uint("gas_price"))
-            try s.run()
-            try checkSamePosition(r, hash: hash, block: block, index: index, what: "transaction")
-            touched.insert(block)
+            try add(EthTransactionFields(r), origin: r.origin)
         case .receipt:
-            let block = try need("block_number")
-            guard let hash = r.text("transaction_hash") else { throw fail(r, "receipt without transaction_hash") }
-            let index = try need("transaction_index")
-            let s = upsertReceipt
-            s.rewind()
-            s.bind(1, chain); s.bind(2, hash); s.bind(3, block); s.bind(4, index); s.bind(5, r.text("from_address"))
-            s.bind(6, r.int("status")); s.bind(7, r.int("gas_used")); bindQuantity(s, 8, r.uint("effective_gas_price"))
-            s.bind(9, r.text("contract_address"))
-            try s.run()
-            try checkSamePosition(r, hash: hash, block: block, index: index, what: "transaction")
-            touched.insert(block)
+            try add(EthReceiptFields(r), origin: r.origin)
         case .log:
             guard let (t, fungible) = EthRecord.tokenTransfer(fromLog: r) else { return }
-            try addToken(t, fungible: fungible)
+            try addToken(EthTokenTransferFields(t), fungible: fungible, origin: t.origin)
         case .tokenTransfer:
-            // An export of decoded transfers cannot tell ERC-20 from ERC-721; the log, when ingested, decides.
-            try addToken(r, fungible: true)
+            try addToken(EthTokenTransferFields(r), fungible: true, origin: r.origin)
         case .trace:
             let block = try need("block_number")
             let s = insertTrace
@@ -265,13 +296,14 @@ public final class EthWriter {
         }
     }
 
-    private func noteBlock(_ number: Int64, hash: String?, time: Int64?, miner: String?, hasTransactions: Bool, record: EthRecord) throws {
+    private func noteBlock(_ number: Int64, hash: String?, time: Int64?, miner: String?, hasTransactions: Bool,
+                           origin: @autoclosure () -> String) throws {
         if miner == nil, !hasTransactions, time != nil, let seen = timed[number], hash == nil || hash == seen { return }
         findBlock.rewind()
         findBlock.bind(1, chain); findBlock.bind(2, number)
         if try findBlock.step(), let stored = findBlock.optionalText(0), let hash, stored != hash {
             findBlock.rewind()
-            throw fail(record, "block \(number) has hash \(stored) in the store, this input says \(hash) (a reorganised chain?)")
+            throw fail(origin: origin(), "block \(number) has hash \(stored) in the store, this input says \(hash) (a reorganised chain?)")
         }
         findBlock.rewind()
         let s = upsertBlock
@@ -282,20 +314,22 @@ public final class EthWriter {
         if time != nil { timed[number] = hash ?? timed[number] ?? "" }
     }
 
-    private func addToken(_ t: EthRecord, fungible: Bool) throws {
-        guard let block = t.int("block_number"), let tx = t.text("transaction_hash"), let index = t.int("log_index"),
-              let token = t.text("token_address"), let from = t.text("from_address"), let to = t.text("to_address"),
-              let value = t.uint("value") else { throw fail(t, "token transfer lacks a field") }
+    /// Stores a token transfer. An export of decoded transfers cannot tell ERC-20 from ERC-721 (`fungible` is
+    /// assumed); the log, when ingested, decides.
+    private func addToken(_ t: EthTokenTransferFields, fungible: Bool, origin: @autoclosure () -> String) throws {
+        guard let block = t.block, let tx = t.transactionHash, let index = t.logIndex, let token = t.token, let from = t.from, let to = t.to,
+              let value = t.value else { throw fail(origin: origin(), "token transfer lacks a field") }
         if fungible && value.int128 == nil {
-            throw fail(t, "a transfer of \(value) units of token \(token) is beyond the 2^127 the store and tracer hold; refusing to truncate it")
+            throw fail(origin: origin(), "a transfer of \(value) units of token \(token) is beyond the 2^127 the store and tracer hold; "
+                       + "refusing to truncate it")
         }
-        if let time = t.int("block_timestamp") { try noteBlock(block, hash: nil, time: time, miner: nil, hasTransactions: false, record: t) }
+        if let time = t.blockTimestamp { try noteBlock(block, hash: nil, time: time, miner: nil, hasTransactions: false, origin: origin()) }
         let s = upsertToken
         s.rewind()
         s.bind(1, chain); s.bind(2, tx); s.bind(3, index); s.bind(4, block); s.bind(5, token); s.bind(6, from); s.bind(7, to)
         bindQuantity(s, 8, value); s.bind(9, fungible ? 1 : 0)
         try s.run()
-        try checkSamePosition(t, hash: tx, block: block, index: index, what: "log")
+        try checkSamePosition(origin: origin(), hash: tx, block: block, index: index, what: "log")
         touched.insert(block)
     }
 
@@ -334,7 +368,7 @@ public final class EthWriter {
             throw fail(r, "a transfer of \(value) units of token \(token ?? "?") is beyond the 2^127 the store and tracer hold; refusing to truncate it")
         }
         let fee = try baseUnits("fee", "fee_display") { 18 }
-        if let time = r.int("block_timestamp") { try noteBlock(block, hash: nil, time: time, miner: nil, hasTransactions: false, record: r) }
+        if let time = r.int("block_timestamp") { try noteBlock(block, hash: nil, time: time, miner: nil, hasTransactions: false, origin: r.origin) }
         let key = "\(token ?? "")|\(from)|\(to)|\(value)|\(r.int("occurrence") ?? 0)"
         let s = upsertExplorer
         s.rewind()
@@ -346,9 +380,9 @@ public final class EthWriter {
     }
 
     /// After an upsert keyed by position: no row changed means the position holds another transaction's row.
-    private func checkSamePosition(_ r: EthRecord, hash: String, block: Int64, index: Int64, what: String) throws {
+    private func checkSamePosition(origin: @autoclosure () -> String, hash: String, block: Int64, index: Int64, what: String) throws {
         guard db.changes == 0 else { return }
-        throw fail(r, "block \(block) \(what) \(index) belongs to another transaction than \(hash) in the store (a reorganised chain?)")
+        throw fail(origin: origin(), "block \(block) \(what) \(index) belongs to another transaction than \(hash) in the store (a reorganised chain?)")
     }
 
     /// Derives the transfers of every block touched since the last commit, then commits.
@@ -441,7 +475,7 @@ public final class EthWriter {
     private func quantity(_ s: Statement, _ col: Int32) -> UInt256? {
         if s.isNull(col) { return nil }
         if s.isInteger(col) { return UInt256(exactly: Int128(s.int(col))) }
-        return UInt256(decimal: s.text(col))
+        return s.withTextBytes(col) { UInt256(decimalDigits: $0) }
     }
 
     private func emit(asset: Int64, from: String, to: String, amount: UInt256, time: Int64, tx: String, block: Int64, index: Int64,
@@ -452,10 +486,11 @@ public final class EthWriter {
         }
         let s = insertTransfer
         s.rewind()
-        s.bind(1, chain); s.bind(2, asset)
+        // The chain (1) and source (10) are bound once, at the writer's start.
+        s.bind(2, asset)
         s.bind(3, try addresses.id(of: from, scriptType: .account)); s.bind(4, try addresses.id(of: to, scriptType: .account))
         if let small = Int64(exactly: exact) { s.bind(5, small) } else { s.bind(5, String(exact)) }
-        s.bind(6, time); s.bind(7, tx); s.bind(8, block); s.bind(9, index); s.bind(10, batch.sourceID); s.bind(11, kind)
+        s.bind(6, time); s.bind(7, tx); s.bind(8, block); s.bind(9, index); s.bind(11, kind)
         try s.run()
         derived += db.changes
         let id = db.lastInsertRowID
@@ -579,11 +614,12 @@ public final class EthWriter {
         blockTokens.rewind()
         blockTokens.bind(1, chain); blockTokens.bind(2, block)
         var tokens: [(String, Int64, String, String, String, UInt256)] = []
-        var loggedTxs: Set<String> = []
+        var tokenTxs: [String] = []
         while try blockTokens.step() {
             let s = blockTokens
-            loggedTxs.insert(s.text(0))
-            if s.int(6) == 1 { tokens.append((s.text(0), s.int(1), s.text(2), s.text(3), s.text(4), quantity(s, 5) ?? .zero)) }
+            let tx = s.text(0)
+            tokenTxs.append(tx)
+            if s.int(6) == 1 { tokens.append((tx, s.int(1), s.text(2), s.text(3), s.text(4), quantity(s, 5) ?? .zero)) }
         }
         blockTokens.rewind()
         for (tx, index, token, from, to, value) in tokens where !value.isZero {
@@ -594,8 +630,6 @@ public final class EthWriter {
         // Explorer-listed movements stand in for node or ETL data the store lacks for a transaction, kind by kind:
         // a transaction's value and fee when the transaction itself is not stored, internal transfers when it
         // has no traces, token transfers when it has no Transfer logs. Never both for the same transaction.
-        let storedTxs = Set(txHashByIndex.values)
-        let tracedTxs = Set(traces.compactMap { t in t.txIndex >= 0 ? t.txHash ?? txHashByIndex[t.txIndex] : nil })
         blockExplorer.rewind()
         blockExplorer.bind(1, chain); blockExplorer.bind(2, block)
         var explorer: [(tx: String, movement: String, token: String?, from: String, to: String, value: UInt256, fee: UInt256?, status: Int64)] = []
@@ -604,6 +638,10 @@ public final class EthWriter {
             explorer.append((s.text(0), s.text(1), s.optionalText(2), s.text(3), s.text(4), quantity(s, 5) ?? .zero, quantity(s, 6), s.int(7)))
         }
         blockExplorer.rewind()
+        guard !explorer.isEmpty else { return }
+        let storedTxs = Set(txHashByIndex.values)
+        let tracedTxs = Set(traces.compactMap { t in t.txIndex >= 0 ? t.txHash ?? txHashByIndex[t.txIndex] : nil })
+        let loggedTxs = Set(tokenTxs)
         var explorerOrdinal: [String: Int64] = [:]
         for e in explorer {
             let n = explorerOrdinal[e.tx + "|" + e.movement, default: 0]

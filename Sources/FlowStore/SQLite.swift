@@ -132,7 +132,17 @@ public final class Statement {
     @inline(__always) public func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
     @inline(__always) public func bind(_ i: Int32, _ v: Int) { sqlite3_bind_int64(stmt, i, Int64(v)) }
     @inline(__always) public func bindNull(_ i: Int32) { sqlite3_bind_null(stmt, i) }
-    public func bind(_ i: Int32, _ v: String) { sqlite3_bind_text(stmt, i, v, -1, SQLITE_TRANSIENT) }
+    /// Binds text by its UTF-8 bytes (no C string: a small string would be copied to the heap for one).
+    public func bind(_ i: Int32, _ v: String) {
+        var v = v
+        _ = v.withUTF8 { u in
+            if let p = u.baseAddress {
+                p.withMemoryRebound(to: CChar.self, capacity: u.count) { sqlite3_bind_text(stmt, i, $0, Int32(u.count), SQLITE_TRANSIENT) }
+            } else {
+                sqlite3_bind_text(stmt, i, "", 0, SQLITE_TRANSIENT)
+            }
+        }
+    }
     public func bind(_ i: Int32, _ v: Int64?) { if let v { bind(i, v) } else { bindNull(i) } }
     public func bind(_ i: Int32, _ v: String?) { if let v { bind(i, v) } else { bindNull(i) } }
     public func bind(_ i: Int32, blob v: [UInt8]) {
@@ -185,6 +195,11 @@ public final class Statement {
         return String(cString: p)
     }
     public func optionalText(_ col: Int32) -> String? { isNull(col) ? nil : text(col) }
+    /// The UTF-8 bytes of a text column, without making a string (valid only inside `body`).
+    public func withTextBytes<R>(_ col: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let p = sqlite3_column_text(stmt, col), n = Int(sqlite3_column_bytes(stmt, col))
+        return body(UnsafeBufferPointer(start: p, count: p == nil ? 0 : n))
+    }
     public func blob(_ col: Int32) -> [UInt8] {
         let n = Int(sqlite3_column_bytes(stmt, col))
         guard n > 0, let p = sqlite3_column_blob(stmt, col) else { return [] }

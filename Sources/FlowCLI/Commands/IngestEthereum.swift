@@ -35,7 +35,9 @@ struct EthIngestRun {
     mutating func file(_ path: String, _ body: (EthWriter) throws -> Void) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw IngestError(.missingFile, "no such file", path: path) }
         guard let source = try newSource(path, format: format, chain: .named(chain), store: store, note: progress.note) else { return }
+        Timings.mark("log source \(URL(fileURLWithPath: path).lastPathComponent)")
         try ingest(source, body)
+        Timings.mark("store \(URL(fileURLWithPath: path).lastPathComponent)")
     }
 
     /// Ingests from one logged source (a file, or a node's block range).
@@ -71,6 +73,7 @@ struct EthIngestRun {
     mutating func derivePending() throws {
         let pending = try EthWriter.pendingBlocks(store: store, chain: chain)
         guard pending > 0 else { return }
+        Timings.mark("find \(pending) pending blocks")
         // The largest rowid stands for the row count without scanning the table.
         let stored = try store.db.scalarInt("SELECT max(id) FROM transfers") ?? 0
         // A derivation that adds much to the table is faster with the address indexes rebuilt once at the end.
@@ -81,7 +84,9 @@ struct EthIngestRun {
         let progress = self.progress, quiet = options.noProgress
         do {
             try writer.derivePending { done in if !quiet { progress.update("deriving transfers: block \(done) of \(pending)") } }
+            Timings.mark("derive \(pending) blocks")
             try writer.finish()
+            Timings.mark("finish (indexes)")
         } catch {
             try? writer.finish(error: "\(error)")
             throw error
@@ -165,9 +170,9 @@ struct IngestEthETL: ParsableCommand {
             try run.run { run in for path in files {
                 try run.file(path) { writer in
                     var uncommitted = 0
-                    try EthETLReader.readChunked(path: path, columns: EthWriter.fieldsRead, chunkSize: min(chunk, 4096)) { records in
-                        try writer.add(records)
-                        uncommitted += records.count
+                    try EthETLReader.readRows(path: path, columns: EthWriter.fieldsRead, chunkSize: min(chunk, 4096)) { rows in
+                        try writer.add(rows)
+                        uncommitted += rows.count
                         if uncommitted >= chunk {
                             try writer.commit()
                             uncommitted = 0

@@ -68,6 +68,13 @@ public enum EthETLReader {
     ///   receipt's or withdrawal's columns are wanted.
     /// - Throws: ``IngestError`` naming the file and line.
     public static func read(path: String, columns: [EthRecord.Kind: Set<String>]? = nil, _ body: (EthRecord) throws -> Void) throws {
+        try read(path: path, columns: columns, typedRows: false, typed: { _, _ in }, body)
+    }
+
+    /// Like ``read(path:columns:_:)``; with `typedRows`, the rows of CSV files of the ``typedKinds`` go to `typed`
+    /// as typed rows (with their lines) instead of to `body`.
+    static func read(path: String, columns: [EthRecord.Kind: Set<String>]?, typedRows: Bool, typed: (EthRow, Int) throws -> Void,
+                     _ body: (EthRecord) throws -> Void) throws {
         guard let h = FileHandle(forReadingAtPath: path) else {
             throw IngestError(FileManager.default.fileExists(atPath: path) ? .unreadable : .missingFile,
                               FileManager.default.fileExists(atPath: path) ? "cannot open the file" : "no such file", path: path)
@@ -91,6 +98,10 @@ public enum EthETLReader {
                 throw IngestError(.unknownFormat, "not an ethereum-etl export: the header (\(names.prefix(8).joined(separator: ","))…) "
                                   + "is none of blocks, transactions, receipts, logs, token_transfers, traces, tokens", path: path, line: 1)
             }
+            if typedRows, typedKinds.contains(kind) {
+                try readTyped(&csv, kind: kind, names: names, columns: columns, path: path, typed)
+                return
+            }
             let plan = names.enumerated().filter { wanted($1, kind: kind, columns) }.map { (index: $0, name: $1, type: columnType($1, kind: kind)) }
             while let row = try csv.next() {
                 let line = csv.recordLine
@@ -103,70 +114,6 @@ public enum EthETLReader {
                     r[c.name] = try value(csvText: row[c.index], column: c.name, type: c.type, path: path, line: line)
                 }
                 for x in try expand(r, path: path, line: line) { try body(x) }
-            }
-        }
-    }
-
-    /// Reads like ``read(path:_:)`` on a second thread, handing `body` the records in chunks of `chunkSize`, in
-    /// file order, while the next chunk is parsed. An input error reaches the caller after every record before
-    /// it; an error thrown by `body` stops the reading.
-    public static func readChunked(path: String, columns: [EthRecord.Kind: Set<String>]? = nil, chunkSize: Int = 4096,
-                                   _ body: ([EthRecord]) throws -> Void) throws {
-        final class Channel: @unchecked Sendable {
-            let condition = NSCondition()
-            var queue: [[EthRecord]] = []
-            var finished = false, cancelled = false
-            var failure: Error?
-        }
-        struct Cancelled: Error {}
-        let channel = Channel(), capacity = 4
-        let producer = Thread {
-            var chunk: [EthRecord] = []
-            chunk.reserveCapacity(chunkSize)
-            func push() throws {
-                channel.condition.lock()
-                defer { channel.condition.unlock() }
-                while channel.queue.count >= capacity && !channel.cancelled { channel.condition.wait() }
-                if channel.cancelled { throw Cancelled() }
-                channel.queue.append(chunk)
-                channel.condition.broadcast()
-                chunk = []
-                chunk.reserveCapacity(chunkSize)
-            }
-            do {
-                try read(path: path, columns: columns) { r in
-                    chunk.append(r)
-                    if chunk.count >= chunkSize { try push() }
-                }
-                if !chunk.isEmpty { try push() }
-            } catch is Cancelled {
-            } catch {
-                channel.condition.lock(); channel.failure = error; channel.condition.unlock()
-            }
-            channel.condition.lock(); channel.finished = true; channel.condition.broadcast(); channel.condition.unlock()
-        }
-        producer.start()
-        while true {
-            channel.condition.lock()
-            while channel.queue.isEmpty && !channel.finished { channel.condition.wait() }
-            if channel.queue.isEmpty {
-                let failure = channel.failure
-                channel.condition.unlock()
-                if let failure { throw failure }
-                return
-            }
-            let next = channel.queue.removeFirst()
-            channel.condition.broadcast()
-            channel.condition.unlock()
-            do {
-                try body(next)
-            } catch {
-                channel.condition.lock()
-                channel.cancelled = true
-                channel.condition.broadcast()
-                while !channel.finished { channel.condition.wait() }
-                channel.condition.unlock()
-                throw error
             }
         }
     }

@@ -1,0 +1,138 @@
+import FlowCore
+import FlowIngest
+import FlowStore
+import Foundation
+import Testing
+import TestSupport
+
+/// The typed rows `eth-etl` reads CSV transactions, receipts and token transfers into hold exactly what the
+/// record path gives for the same file (its records through the typed fields' initialisers), for real
+/// ethereum-etl exports and for fields in every unusual form; errors are located at the same line.
+@Suite("ethereum-etl typed rows")
+struct EthETLRowsTests {
+    /// What the record path gives for a file, as rows.
+    static func viaRecords(_ path: String, columns: [EthRecord.Kind: Set<String>]?) throws -> [EthRow] {
+        var out: [EthRow] = []
+        try EthETLReader.read(path: path, columns: columns) { r in
+            switch r.kind {
+            case .transaction: out.append(.transaction(EthTransactionFields(r)))
+            case .receipt: out.append(.receipt(EthReceiptFields(r)))
+            case .tokenTransfer: out.append(.tokenTransfer(EthTokenTransferFields(r)))
+            default: out.append(.record(r))
+            }
+        }
+        return out
+    }
+
+    /// The rows `readRows` gives, with their lines, in batches of `chunk`.
+    static func typed(_ path: String, columns: [EthRecord.Kind: Set<String>]?, chunk: Int = 3) throws -> (rows: [EthRow], lines: [Int]) {
+        var rows: [EthRow] = [], lines: [Int] = []
+        try EthETLReader.readRows(path: path, columns: columns, chunkSize: chunk) { batch in
+            #expect(batch.path == path && batch.count <= chunk)
+            rows += batch.rows
+            lines += batch.lines
+        }
+        return (rows, lines)
+    }
+
+    static func error(_ body: () throws -> Void) -> String? {
+        do { try body() } catch { return "\(error)" }
+        return nil
+    }
+
+    @Test func realExportsGiveTheSameRows() throws {
+        let root = Paths.shared("eth/ethereum-etl")
+        let names = try #require(FileManager.default.subpaths(atPath: root)).filter { $0.hasSuffix(".csv") }.sorted()
+        var typedRows = 0
+        for name in names {
+            let path = "\(root)/\(name)"
+            for columns in [EthWriter.fieldsRead, nil] {
+                let expected = try Self.viaRecords(path, columns: columns)
+                let got = try Self.typed(path, columns: columns)
+                #expect(got.rows == expected, "\(name)")
+                typedRows += got.rows.filter { if case .record = $0 { false } else { true } }.count
+            }
+        }
+        // Transactions (blocks jobs), receipts and token transfers were among them.
+        #expect(typedRows > 100)
+    }
+
+    @Test func unusualFieldsGiveTheSameRows() throws {
+        let hash = "0x" + String(repeating: "ab", count: 32), upper = hash.uppercased().replacingOccurrences(of: "0X", with: "0x")
+        let lower = "0x52908400098527886e0f7030069857d2e4169ee7", checksummed = "0x52908400098527886E0F7030069857D2E4169EE7"
+        let big = "115792089237316195423570985008687907853269984665640564039457584007913129639935"  // 2^256 - 1
+        let text = """
+            hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,input,block_timestamp,receipt_status,receipt_gas_used,receipt_effective_gas_price,receipt_contract_address
+            \(hash),1,\(upper),100,0,\(lower),,0,21000,7,0x,1600000000,1,21000,7,\r
+            \(upper), 2 ,"\(hash)",00100,"1",\(checksummed), \(lower) ,\(big),99999999999999999999,18446744073709551616,"a,b",1600000000,0,,,\(checksummed)
+            "\(hash)",3,True,100,2,\(lower),\(lower),123456789012345678,1234567890123456789,9223372036854775807,0x,,,5,,
+
+            \(hash),4,0xAbC,100,3,\(lower),\(lower),"1""2",1,1,0x,1600000000,1,21000,1,
+            """
+        let receipts = """
+            transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,contract_address,root,status,effective_gas_price
+            \(upper),0,\(hash),100,21000,21000,\(checksummed),,1,\(big)
+            \(hash),1, ,100,0,0,,,,
+            """
+        let tokens = """
+            token_address,from_address,to_address,value,transaction_hash,log_index,block_number
+            \(checksummed),\(lower),\(lower),\(big),\(hash),0,100
+            \(lower), \(lower),\(lower),0340282366920938463463374607431768211456,\(upper),1,100
+            """
+        try withTemporaryDirectory { dir in
+            for (name, body) in [("transactions.csv", text), ("receipts.csv", receipts), ("token_transfers.csv", tokens)] {
+                let path = dir.appendingPathComponent(name).path
+                try body.write(toFile: path, atomically: true, encoding: .utf8)
+                for columns in [EthWriter.fieldsRead, nil] {
+                    let expected = Self.error { _ = try Self.viaRecords(path, columns: columns) }
+                    let got = Self.error { _ = try Self.typed(path, columns: columns) }
+                    #expect(got == expected, "\(name)")  // the same error, or none
+                    guard expected == nil else { continue }
+                    let typedRows = try Self.typed(path, columns: columns).rows, recordRows = try Self.viaRecords(path, columns: columns)
+                    #expect(typedRows == recordRows, "\(name)")
+                }
+            }
+            // The transactions file: the quoted "1""2" value is an error at line 6 (after a blank line).
+            let path = dir.appendingPathComponent("transactions.csv").path
+            let message = Self.error { _ = try Self.typed(path, columns: EthWriter.fieldsRead) } ?? ""
+            #expect(message.contains("transactions.csv, line 6") && message.contains("column value"), "\(message)")
+            // Up to it: transactions with embedded receipts where receipt_gas_used is given, each at its line.
+            try "\(text.split(separator: "\n", omittingEmptySubsequences: false).prefix(4).joined(separator: "\n"))\n".write(toFile: path, atomically: true,
+                                                                                                                       encoding: .utf8)
+            let rows = try Self.typed(path, columns: EthWriter.fieldsRead)
+            #expect(rows.lines == [2, 2, 3, 4, 4])
+            guard case .transaction(let second) = rows.rows[2], case .receipt(let receipt) = rows.rows[4] else {
+                Issue.record("expected a transaction and a receipt"); return
+            }
+            #expect(second.hash == hash && second.from == lower && second.to == lower && second.value == UInt256(decimal: big))
+            #expect(second.block == 100 && second.index == 1 && second.gas == nil && second.blockHash == hash)
+            #expect(receipt.gasUsed == 5 && receipt.status == nil && receipt.index == 2)
+        }
+    }
+
+    @Test func badRowsAreLocatedAsTheRecordPathLocatesThem() throws {
+        let hash = "0x" + String(repeating: "cd", count: 32), a = "0x" + String(repeating: "1", count: 40)
+        let header = "token_address,from_address,to_address,value,transaction_hash,log_index,block_number"
+        let cases = [
+            "\(a),\(a),\(a),12,\(hash),0,100\n\(a),\(a),0x12,12,\(hash),1,100",                                  // short address
+            "\(a),\(a),\(a),12,\(hash),0,100\n\(a),\(a),\(a),-5,\(hash),1,100",                                   // negative
+            "\(a),\(a),\(a),12,\(hash),0,100\n\(a),\(a),\(a),12,\(hash),1",                                        // missing field
+            "\(a),\(a),\(a),12,\(hash),0,100\n\(a),0x52908400098527886E0F7030069857D2E4169Ee7,\(a),1,\(hash),1,100",  // bad checksum
+            "\(a),\(a),\(a),12,\(hash),0,100\n\(a),\(a),\(a),\"12,\(hash),1,100",                                  // unterminated quote
+        ]
+        try withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("token_transfers.csv").path
+            for body in cases {
+                try "\(header)\n\(body)\n".write(toFile: path, atomically: true, encoding: .utf8)
+                let expected = Self.error { _ = try Self.viaRecords(path, columns: EthWriter.fieldsRead) } ?? "no error"
+                var before: [EthRow] = []
+                let got = Self.error {
+                    try EthETLReader.readRows(path: path, columns: EthWriter.fieldsRead, chunkSize: 1) { before += $0.rows }
+                }
+                #expect(got == expected)
+                #expect(expected.contains("token_transfers.csv, line 3"), "\(expected)")
+                #expect(before.count == 1)  // the good row before it reached the caller
+            }
+        }
+    }
+}
