@@ -56,9 +56,11 @@ public final class EthWriter {
     private var timed: [Int64: String] = [:]
     private let assets: AssetRegistry
     private let upsertBlock, findBlock, upsertTx, updateReceipt, upsertReceipt, insertTrace, upsertToken, insertWithdrawal, insertTransfer: Statement
-    private let upsertTokenMetadata, insertPending, deletePending, upsertExplorer, blockExplorer, findDecimals: Statement
+    private let upsertTokenMetadata, insertPending, deletePending, upsertExplorer, findDecimals: Statement
     public let deferDerivation: Bool
-    private let findDerived, deleteDerived, upsertDerived, forgetDerived, blockTxs, blockTraces, blockTokens, blockWithdrawals: Statement
+    private let findDerived, deleteDerived, upsertDerived, forgetDerived: Statement
+    /// Reads blocks' records for derivation on this writer's connection (uncommitted rows included).
+    private let derivation: EthDerivationReader
     /// The ids of the transfers the block being derived has written so far.
     private var derivedIDs: ClosedRange<Int64>?
 
@@ -135,10 +137,6 @@ public final class EthWriter {
             ON CONFLICT DO UPDATE SET precision = CASE WHEN excluded.precision = 'exact' THEN 'exact' ELSE precision END,
                 fee = coalesce(fee, excluded.fee), status = CASE WHEN excluded.precision = 'exact' THEN excluded.status ELSE status END
             """)
-        blockExplorer = try db.prepare("""
-            SELECT tx_hash, movement, token, from_address, to_address, value, fee, status FROM eth_explorer_transfers
-            WHERE chain = ?1 AND block = ?2 ORDER BY tx_hash, movement, key
-            """)
         findDecimals = try db.prepare("""
             SELECT coalesce((SELECT decimals FROM assets WHERE chain = ?1 AND symbol = ?2),
                             (SELECT decimals FROM token_metadata WHERE chain = ?1 AND address = ?2))
@@ -152,20 +150,8 @@ public final class EthWriter {
             ON CONFLICT DO UPDATE SET first_id = excluded.first_id, last_id = excluded.last_id
             """)
         forgetDerived = try db.prepare("DELETE FROM eth_derived WHERE chain = ?1 AND block = ?2")
+        derivation = try EthDerivationReader(db: db, chain: chain)
         insertTransfer.bind(1, chain); insertTransfer.bind(10, batch.sourceID)
-        blockTxs = try db.prepare("""
-            SELECT hash, tx_index, from_address, to_address, value, gas, gas_price, has_receipt, status, gas_used,
-                effective_gas_price, contract_address FROM eth_transactions WHERE chain = ?1 AND block = ?2
-            """)
-        blockTraces = try db.prepare("""
-            SELECT tx_index, trace_address, trace_type, tx_hash, call_type, reward_type, from_address, to_address, value, status, seq
-            FROM eth_traces WHERE chain = ?1 AND block = ?2
-            """)
-        blockTokens = try db.prepare("""
-            SELECT tx_hash, log_index, token, from_address, to_address, value, fungible FROM eth_token_transfers
-            WHERE chain = ?1 AND block = ?2 ORDER BY log_index
-            """)
-        blockWithdrawals = try db.prepare("SELECT idx, address, amount_gwei FROM eth_withdrawals INDEXED BY eth_withdrawals_block WHERE chain = ?1 AND block = ?2 ORDER BY idx")
     }
 
     private func fail(_ r: EthRecord, _ message: String) -> StoreError { fail(origin: r.origin, message) }
@@ -410,27 +396,49 @@ public final class EthWriter {
         return try store.db.scalarInt("SELECT count(*) FROM eth_pending") ?? 0
     }
 
-    /// Derives the transfers of every pending block of the chain, in block order, `chunkBlocks` blocks per
-    /// committed transaction (each removing its blocks from `eth_pending`). Returns the blocks derived.
+    /// Commits what is open, then derives the transfers of every pending block of the chain, in block order,
+    /// `chunkBlocks` blocks per committed transaction (each removing its blocks from `eth_pending`). The blocks'
+    /// records are read and their transfers worked out on a second thread, with a read-only connection of its
+    /// own, while this one stores the transfers of the blocks before. Returns the blocks derived.
     @discardableResult
     public func derivePending(chunkBlocks: Int = 2000, progress: ((Int) -> Void)? = nil) throws -> Int {
-        let next = try db.prepare("SELECT block FROM eth_pending WHERE chain = ?1 AND block > ?2 ORDER BY block LIMIT ?3")
-        var after = Int64.min, done = 0
-        while true {
-            let blocks = try next.rows([.text(chain), .int(after), .int(Int64(chunkBlocks))]) { $0.int(0) }
-            guard let last = blocks.last else { return done }
-            try batch.beginIfNeeded()
-            for block in blocks {
-                try derive(block: block)
-                deletePending.rewind()
-                deletePending.bind(1, chain); deletePending.bind(2, block)
-                try deletePending.run()
+        try commit()
+        let path = store.path, chain = self.chain
+        var done = 0, inChunk = 0
+        try Pipeline.produceOnThread({ push in
+            let db = try Database(path: path, readOnly: true)
+            try db.execute("PRAGMA cache_size=-65536; PRAGMA mmap_size=\(1 << 40);")
+            let reader = try EthDerivationReader(db: db, chain: chain)
+            let next = try db.prepare("SELECT block FROM eth_pending WHERE chain = ?1 AND block > ?2 ORDER BY block LIMIT 64")
+            var after = Int64.min
+            while true {
+                let blocks = try next.rows([.text(chain), .int(after)]) { $0.int(0) }
+                guard let last = blocks.last else { return }
+                try push(try blocks.map { try reader.derive(block: $0) })
+                after = last
             }
+        }, consume: { derivations in
+            for d in derivations {
+                try batch.beginIfNeeded()
+                try store(d)
+                deletePending.rewind()
+                deletePending.bind(1, chain); deletePending.bind(2, d.block)
+                try deletePending.run()
+                inChunk += 1
+                if inChunk >= chunkBlocks {
+                    try batch.commit(counts: ["transfers_added": derived])
+                    done += inChunk
+                    inChunk = 0
+                    progress?(done)
+                }
+            }
+        })
+        if inChunk > 0 {
             try batch.commit(counts: ["transfers_added": derived])
-            done += blocks.count
-            after = last
+            done += inChunk
             progress?(done)
         }
+        return done
     }
 
     /// Records, inside the open batch, that a live ingest has stored every block of `chain` up to `block`, so the
@@ -472,16 +480,10 @@ public final class EthWriter {
         try assets.id(chain: chain, symbol: symbol, decimals: decimals, source: store.path)
     }
 
-    private func quantity(_ s: Statement, _ col: Int32) -> UInt256? {
-        if s.isNull(col) { return nil }
-        if s.isInteger(col) { return UInt256(exactly: Int128(s.int(col))) }
-        return s.withTextBytes(col) { UInt256(decimalDigits: $0) }
-    }
-
-    private func emit(asset: Int64, from: String, to: String, amount: UInt256, time: Int64, tx: String, block: Int64, index: Int64,
-                      kind: String, what: @autoclosure () -> String) throws {
+    private func emit(_ t: EthDerivedTransfer, asset: Int64, time: Int64, block: Int64) throws {
+        let (from, to, amount, tx, index, kind) = (t.from, t.to, t.amount, t.tx, t.index, t.kind)
         guard let exact = amount.int128 else {
-            throw StoreError(resultCode: 19, message: "\(what()) in block \(block), tx \(tx): \(amount) base units is beyond the 2^127 "
+            throw StoreError(resultCode: 19, message: "\(t.what) in block \(block), tx \(tx): \(amount) base units is beyond the 2^127 "
                              + "the store and tracer hold; refusing to truncate it", path: store.path)
         }
         let s = insertTransfer
@@ -499,6 +501,12 @@ public final class EthWriter {
 
     /// Rewrites the derived transfers of one block from the `eth_*` tables.
     private func derive(block: Int64) throws {
+        try store(try derivation.derive(block: block))
+    }
+
+    /// Replaces the derived transfers of a block with `d`'s.
+    private func store(_ d: EthBlockDerivation) throws {
+        let block = d.block
         findDerived.rewind()
         findDerived.bind(1, chain); findDerived.bind(2, block)
         if try findDerived.step() {
@@ -512,161 +520,19 @@ public final class EthWriter {
         findDerived.rewind()
         // The block's rows are written together, so their ids make one range, kept for the next re-derivation.
         derivedIDs = nil
-        try writeTransfers(block: block)
+        if let time = d.time {
+            awaitingTime.remove(block)
+            unknownStatusByBlock[block] = d.unknownStatus
+            let eth = try asset("ETH", decimals: 18)
+            for t in d.transfers { try emit(t, asset: try t.token.map { try asset($0, decimals: nil) } ?? eth, time: time, block: block) }
+        } else {
+            awaitingTime.insert(block)
+        }
         let s = derivedIDs == nil ? forgetDerived : upsertDerived
         s.rewind()
         s.bind(1, chain); s.bind(2, block)
         if let ids = derivedIDs { s.bind(3, ids.lowerBound); s.bind(4, ids.upperBound) }
         try s.run()
-    }
-
-    /// Writes the transfers of one block (whose earlier ones are deleted) from the `eth_*` tables.
-    private func writeTransfers(block: Int64) throws {
-        findBlock.rewind()
-        findBlock.bind(1, chain); findBlock.bind(2, block)
-        let time = try findBlock.step() ? findBlock.optionalInt(1) : nil
-        findBlock.rewind()
-        guard let time else { awaitingTime.insert(block); return }
-        awaitingTime.remove(block)
-        let eth = try asset("ETH", decimals: 18)
-        var unknown = 0
-        defer { unknownStatusByBlock[block] = unknown }
-
-        // Traces first: they settle pre-Byzantium statuses and give the internal transfers.
-        struct Trace { var txIndex: Int64; var address: [Int]; var type: String; var txHash: String?; var callType: String?
-                       var rewardType: String?; var from: String?; var to: String?; var value: UInt256; var status: Int64; var seq: Int64 }
-        var traces: [Trace] = []
-        blockTraces.rewind()
-        blockTraces.bind(1, chain); blockTraces.bind(2, block)
-        while try blockTraces.step() {
-            let s = blockTraces
-            traces.append(Trace(txIndex: s.int(0), address: s.text(1).split(separator: ",").compactMap { Int($0) }, type: s.text(2),
-                                txHash: s.optionalText(3), callType: s.optionalText(4), rewardType: s.optionalText(5),
-                                from: s.optionalText(6), to: s.optionalText(7), value: quantity(s, 8) ?? .zero, status: s.int(9), seq: s.int(10)))
-        }
-        blockTraces.rewind()
-        var topStatus: [Int64: Int64] = [:]
-        for t in traces where t.txIndex >= 0 && t.address.isEmpty { topStatus[t.txIndex] = t.status }
-
-        var txHashByIndex: [Int64: String] = [:]
-        blockTxs.rewind()
-        blockTxs.bind(1, chain); blockTxs.bind(2, block)
-        while try blockTxs.step() {
-            let s = blockTxs
-            let hash = s.text(0)
-            let index = s.optionalInt(1)
-            if let index { txHashByIndex[index] = hash }
-            guard let from = s.optionalText(2) else { continue }  // a receipt whose transaction is not stored yet
-            let value = quantity(s, 4) ?? .zero, gas = s.optionalInt(5), gasPrice = quantity(s, 6)
-            let hasReceipt = s.int(7) == 1, gasUsed = s.optionalInt(9), effective = quantity(s, 10)
-            var status = s.optionalInt(8) ?? index.flatMap { topStatus[$0] }
-            if status == nil, hasReceipt, let gasUsed, let gas, gasUsed < gas { status = 1 }
-            if !value.isZero {
-                if status == 1 {
-                    if let to = s.optionalText(3) ?? s.optionalText(11) {
-                        try emit(asset: eth, from: from, to: to, amount: value, time: time, tx: hash, block: block, index: -1, kind: "native",
-                                 what: "the value of the transaction")
-                    }
-                } else if status == nil {
-                    unknown += 1
-                }
-            }
-            if hasReceipt, let gasUsed, let price = effective ?? gasPrice, let p = price.int128 {
-                let fee = Int128(gasUsed) * p
-                if fee > 0 {
-                    try emit(asset: eth, from: from, to: "\(chain):fees", amount: UInt256(exactly: fee)!, time: time, tx: hash, block: block,
-                             index: -2, kind: "fee", what: "the gas fee")
-                }
-            }
-        }
-        blockTxs.rewind()
-
-        // Internal transfers, numbered per transaction in trace order; block-level rewards.
-        let ordered = traces.filter { $0.txIndex >= 0 && !$0.address.isEmpty }.sorted {
-            $0.txIndex != $1.txIndex ? $0.txIndex < $1.txIndex : $0.address.lexicographicallyPrecedes($1.address)
-        }
-        var ordinal: [Int64: Int64] = [:]
-        for t in ordered {
-            let n = ordinal[t.txIndex, default: 0]
-            ordinal[t.txIndex] = n + 1
-            guard EthRecord.isInternalTransfer(type: t.type, callType: t.callType, status: t.status, value: t.value,
-                                               traceAddress: t.address.map(String.init)),
-                  let from = t.from, let to = t.to, let tx = t.txHash ?? txHashByIndex[t.txIndex] else { continue }
-            try emit(asset: eth, from: from, to: to, amount: t.value, time: time, tx: tx, block: block, index: -(10 + n), kind: "internal",
-                     what: "an internal transfer")
-        }
-        for t in traces where t.txIndex < 0 && t.type == "reward" {
-            guard let to = t.to, !t.value.isZero else { continue }
-            try emit(asset: eth, from: "\(chain):\(t.rewardType ?? "block")-reward", to: to, amount: t.value, time: time,
-                     tx: "reward_\(block)_\(t.seq)", block: block, index: 0, kind: "reward", what: "a reward")
-        }
-
-        blockWithdrawals.rewind()
-        blockWithdrawals.bind(1, chain); blockWithdrawals.bind(2, block)
-        var withdrawals: [(Int64, String, Int64)] = []
-        while try blockWithdrawals.step() { withdrawals.append((blockWithdrawals.int(0), blockWithdrawals.text(1), blockWithdrawals.int(2))) }
-        blockWithdrawals.rewind()
-        for (idx, address, gwei) in withdrawals where gwei > 0 {
-            try emit(asset: eth, from: "\(chain):withdrawals", to: address, amount: UInt256(exactly: Int128(gwei) * 1_000_000_000)!,
-                     time: time, tx: "withdrawal_\(idx)", block: block, index: 0, kind: "withdrawal", what: "a withdrawal")
-        }
-
-        blockTokens.rewind()
-        blockTokens.bind(1, chain); blockTokens.bind(2, block)
-        var tokens: [(String, Int64, String, String, String, UInt256)] = []
-        var tokenTxs: [String] = []
-        while try blockTokens.step() {
-            let s = blockTokens
-            let tx = s.text(0)
-            tokenTxs.append(tx)
-            if s.int(6) == 1 { tokens.append((tx, s.int(1), s.text(2), s.text(3), s.text(4), quantity(s, 5) ?? .zero)) }
-        }
-        blockTokens.rewind()
-        for (tx, index, token, from, to, value) in tokens where !value.isZero {
-            try emit(asset: try asset(token, decimals: nil), from: from, to: to, amount: value, time: time, tx: tx, block: block, index: index,
-                     kind: "token", what: "the token transfer at log \(index)")
-        }
-
-        // Explorer-listed movements stand in for node or ETL data the store lacks for a transaction, kind by kind:
-        // a transaction's value and fee when the transaction itself is not stored, internal transfers when it
-        // has no traces, token transfers when it has no Transfer logs. Never both for the same transaction.
-        blockExplorer.rewind()
-        blockExplorer.bind(1, chain); blockExplorer.bind(2, block)
-        var explorer: [(tx: String, movement: String, token: String?, from: String, to: String, value: UInt256, fee: UInt256?, status: Int64)] = []
-        while try blockExplorer.step() {
-            let s = blockExplorer
-            explorer.append((s.text(0), s.text(1), s.optionalText(2), s.text(3), s.text(4), quantity(s, 5) ?? .zero, quantity(s, 6), s.int(7)))
-        }
-        blockExplorer.rewind()
-        guard !explorer.isEmpty else { return }
-        let storedTxs = Set(txHashByIndex.values)
-        let tracedTxs = Set(traces.compactMap { t in t.txIndex >= 0 ? t.txHash ?? txHashByIndex[t.txIndex] : nil })
-        let loggedTxs = Set(tokenTxs)
-        var explorerOrdinal: [String: Int64] = [:]
-        for e in explorer {
-            let n = explorerOrdinal[e.tx + "|" + e.movement, default: 0]
-            explorerOrdinal[e.tx + "|" + e.movement] = n + 1
-            switch e.movement {
-            case "native" where !storedTxs.contains(e.tx):
-                if e.status == 1 && !e.value.isZero {
-                    try emit(asset: eth, from: e.from, to: e.to, amount: e.value, time: time, tx: e.tx, block: block, index: -1,
-                             kind: "native", what: "the value of the transaction (explorer)")
-                }
-                if let fee = e.fee, !fee.isZero {
-                    try emit(asset: eth, from: e.from, to: "\(chain):fees", amount: fee, time: time, tx: e.tx, block: block, index: -2,
-                             kind: "fee", what: "the gas fee (explorer)")
-                }
-            case "internal" where !tracedTxs.contains(e.tx) && e.status == 1 && !e.value.isZero:
-                try emit(asset: eth, from: e.from, to: e.to, amount: e.value, time: time, tx: e.tx, block: block, index: -(100_000 + n),
-                         kind: "internal", what: "an internal transfer (explorer)")
-            case "token" where !loggedTxs.contains(e.tx) && e.status == 1 && !e.value.isZero:
-                guard let token = e.token else { continue }
-                try emit(asset: try asset(token, decimals: nil), from: e.from, to: e.to, amount: e.value, time: time, tx: e.tx, block: block,
-                         index: -(200_000 + n), kind: "token", what: "a token transfer (explorer)")
-            default:
-                break  // nft movements, and kinds the store has node or ETL data for
-            }
-        }
     }
 }
 

@@ -14,7 +14,7 @@ extension EthETLReader {
     /// - Parameter columns: as for ``read(path:columns:_:)``; the wanted columns of a typed row are checked too.
     public static func readRows(path: String, columns: [EthRecord.Kind: Set<String>]? = nil, chunkSize: Int = 4096,
                                 _ body: (EthRowBatch) throws -> Void) throws {
-        try produceOnThread({ push in
+        try Pipeline.produceOnThread({ push in
             var batch = EthRowBatch(path: path, capacity: chunkSize)
             func add(_ row: EthRow, _ line: Int) throws {
                 batch.append(row, line: line)
@@ -139,64 +139,4 @@ extension EthETLReader {
         for c in b[2...] where !(c &- UInt8(ascii: "0") < 10 || c &- UInt8(ascii: "a") < 6) { return false }
         return true
     }
-
-    /// Runs `produce` on a second thread, handing what it pushes to `consume` on this one, in order, while it
-    /// produces the next (at most four waiting). An error thrown by `produce` reaches the caller after everything
-    /// pushed before it; an error thrown by `consume` stops the producer.
-    static func produceOnThread<T>(_ produce: @escaping (_ push: (T) throws -> Void) throws -> Void,
-                                   consume: (T) throws -> Void) throws {
-        let channel = ProducerChannel<T>(), capacity = 4
-        nonisolated(unsafe) let produce = produce
-        let producer = Thread {
-            func push(_ item: T) throws {
-                channel.condition.lock()
-                defer { channel.condition.unlock() }
-                while channel.queue.count >= capacity && !channel.cancelled { channel.condition.wait() }
-                if channel.cancelled { throw ProducerCancelled() }
-                channel.queue.append(item)
-                channel.condition.broadcast()
-            }
-            do {
-                try produce(push)
-            } catch is ProducerCancelled {
-            } catch {
-                channel.condition.lock(); channel.failure = error; channel.condition.unlock()
-            }
-            channel.condition.lock(); channel.finished = true; channel.condition.broadcast(); channel.condition.unlock()
-        }
-        producer.start()
-        while true {
-            channel.condition.lock()
-            while channel.queue.isEmpty && !channel.finished { channel.condition.wait() }
-            if channel.queue.isEmpty {
-                let failure = channel.failure
-                channel.condition.unlock()
-                if let failure { throw failure }
-                return
-            }
-            let next = channel.queue.removeFirst()
-            channel.condition.broadcast()
-            channel.condition.unlock()
-            do {
-                try consume(next)
-            } catch {
-                channel.condition.lock()
-                channel.cancelled = true
-                channel.condition.broadcast()
-                while !channel.finished { channel.condition.wait() }
-                channel.condition.unlock()
-                throw error
-            }
-        }
-    }
 }
-
-/// The queue between ``EthETLReader/produceOnThread(_:consume:)``'s two threads (guarded by its condition).
-private final class ProducerChannel<T>: @unchecked Sendable {
-    let condition = NSCondition()
-    var queue: [T] = []
-    var finished = false, cancelled = false
-    var failure: Error?
-}
-
-private struct ProducerCancelled: Error {}

@@ -1,0 +1,204 @@
+import FlowCore
+
+/// One transfer a block's stored records imply, before its addresses and asset are interned.
+struct EthDerivedTransfer {
+    /// The token contract, or nil for ETH.
+    var token: String?
+    var from: String
+    var to: String
+    var amount: UInt256
+    var tx: String
+    var index: Int64
+    var kind: String
+    var what: What
+
+    /// What the transfer is, for an error about it.
+    enum What: CustomStringConvertible {
+        case value, fee, internalTransfer, reward, withdrawal, token(log: Int64)
+        case explorerValue, explorerFee, explorerInternal, explorerToken
+
+        var description: String {
+            switch self {
+            case .value: return "the value of the transaction"
+            case .fee: return "the gas fee"
+            case .internalTransfer: return "an internal transfer"
+            case .reward: return "a reward"
+            case .withdrawal: return "a withdrawal"
+            case .token(let log): return "the token transfer at log \(log)"
+            case .explorerValue: return "the value of the transaction (explorer)"
+            case .explorerFee: return "the gas fee (explorer)"
+            case .explorerInternal: return "an internal transfer (explorer)"
+            case .explorerToken: return "a token transfer (explorer)"
+            }
+        }
+    }
+}
+
+/// The transfers of one block, as its stored records imply them.
+struct EthBlockDerivation {
+    var block: Int64
+    /// The block's time; nil when the store does not know it yet (then nothing is derived).
+    var time: Int64?
+    var transfers: [EthDerivedTransfer] = []
+    /// Transactions with value whose outcome is not known (no receipt, no trace), so they moved nothing.
+    var unknownStatus = 0
+}
+
+/// Reads a block's records from the `eth_*` tables and works out its transfers (the semantics are in
+/// ``EthWriter``'s documentation). Only reads: it may use a connection of its own, on another thread than the
+/// writer's.
+final class EthDerivationReader {
+    let db: Database
+    let chain: String
+    private let findBlock, blockTxs, blockTraces, blockTokens, blockWithdrawals, blockExplorer: Statement
+
+    init(db: Database, chain: String) throws {
+        self.db = db
+        self.chain = chain
+        findBlock = try db.prepare("SELECT hash, time FROM eth_blocks WHERE chain = ?1 AND number = ?2")
+        blockTxs = try db.prepare("""
+            SELECT hash, tx_index, from_address, to_address, value, gas, gas_price, has_receipt, status, gas_used,
+                effective_gas_price, contract_address FROM eth_transactions WHERE chain = ?1 AND block = ?2
+            """)
+        blockTraces = try db.prepare("""
+            SELECT tx_index, trace_address, trace_type, tx_hash, call_type, reward_type, from_address, to_address, value, status, seq
+            FROM eth_traces WHERE chain = ?1 AND block = ?2
+            """)
+        blockTokens = try db.prepare("""
+            SELECT tx_hash, log_index, token, from_address, to_address, value, fungible FROM eth_token_transfers
+            WHERE chain = ?1 AND block = ?2 ORDER BY log_index
+            """)
+        blockWithdrawals = try db.prepare(
+            "SELECT idx, address, amount_gwei FROM eth_withdrawals INDEXED BY eth_withdrawals_block WHERE chain = ?1 AND block = ?2 ORDER BY idx")
+        blockExplorer = try db.prepare("""
+            SELECT tx_hash, movement, token, from_address, to_address, value, fee, status FROM eth_explorer_transfers
+            WHERE chain = ?1 AND block = ?2 ORDER BY tx_hash, movement, key
+            """)
+        for s in [findBlock, blockTxs, blockTraces, blockTokens, blockWithdrawals, blockExplorer] { s.bind(1, chain) }
+    }
+
+    private func quantity(_ s: Statement, _ col: Int32) -> UInt256? {
+        if s.isNull(col) { return nil }
+        if s.isInteger(col) { return UInt256(exactly: Int128(s.int(col))) }
+        return s.withTextBytes(col) { UInt256(decimalDigits: $0) }
+    }
+
+    /// Steps `s` (bound to `block`) through its rows, then rewinds it.
+    private func rows(_ s: Statement, block: Int64, _ body: (Statement) throws -> Void) throws {
+        s.rewind()
+        s.bind(2, block)
+        defer { s.rewind() }
+        while try s.step() { try body(s) }
+    }
+
+    /// The transfers of `block`.
+    func derive(block: Int64) throws -> EthBlockDerivation {
+        var out = EthBlockDerivation(block: block)
+        try rows(findBlock, block: block) { out.time = $0.optionalInt(1) }
+        guard out.time != nil else { return out }
+        func add(_ token: String?, _ from: String, _ to: String, _ amount: UInt256, _ tx: String, _ index: Int64, _ kind: String,
+                 _ what: EthDerivedTransfer.What) {
+            out.transfers.append(EthDerivedTransfer(token: token, from: from, to: to, amount: amount, tx: tx, index: index, kind: kind, what: what))
+        }
+
+        // Traces first: they settle pre-Byzantium statuses and give the internal transfers.
+        struct Trace { var txIndex: Int64; var address: [Int]; var type: String; var txHash: String?; var callType: String?
+                       var rewardType: String?; var from: String?; var to: String?; var value: UInt256; var status: Int64; var seq: Int64 }
+        var traces: [Trace] = []
+        try rows(blockTraces, block: block) { s in
+            traces.append(Trace(txIndex: s.int(0), address: s.text(1).split(separator: ",").compactMap { Int($0) }, type: s.text(2),
+                                txHash: s.optionalText(3), callType: s.optionalText(4), rewardType: s.optionalText(5),
+                                from: s.optionalText(6), to: s.optionalText(7), value: quantity(s, 8) ?? .zero, status: s.int(9), seq: s.int(10)))
+        }
+        var topStatus: [Int64: Int64] = [:]
+        for t in traces where t.txIndex >= 0 && t.address.isEmpty { topStatus[t.txIndex] = t.status }
+
+        var txHashByIndex: [Int64: String] = [:]
+        try rows(blockTxs, block: block) { s in
+            let hash = s.text(0)
+            let index = s.optionalInt(1)
+            if let index { txHashByIndex[index] = hash }
+            guard let from = s.optionalText(2) else { return }  // a receipt whose transaction is not stored yet
+            let value = quantity(s, 4) ?? .zero, gas = s.optionalInt(5), gasPrice = quantity(s, 6)
+            let hasReceipt = s.int(7) == 1, gasUsed = s.optionalInt(9), effective = quantity(s, 10)
+            var status = s.optionalInt(8) ?? index.flatMap { topStatus[$0] }
+            if status == nil, hasReceipt, let gasUsed, let gas, gasUsed < gas { status = 1 }
+            if !value.isZero {
+                if status == 1 {
+                    if let to = s.optionalText(3) ?? s.optionalText(11) { add(nil, from, to, value, hash, -1, "native", .value) }
+                } else if status == nil {
+                    out.unknownStatus += 1
+                }
+            }
+            if hasReceipt, let gasUsed, let price = effective ?? gasPrice, let p = price.int128 {
+                let fee = Int128(gasUsed) * p
+                if fee > 0 { add(nil, from, "\(chain):fees", UInt256(exactly: fee)!, hash, -2, "fee", .fee) }
+            }
+        }
+
+        // Internal transfers, numbered per transaction in trace order; block-level rewards.
+        let ordered = traces.filter { $0.txIndex >= 0 && !$0.address.isEmpty }.sorted {
+            $0.txIndex != $1.txIndex ? $0.txIndex < $1.txIndex : $0.address.lexicographicallyPrecedes($1.address)
+        }
+        var ordinal: [Int64: Int64] = [:]
+        for t in ordered {
+            let n = ordinal[t.txIndex, default: 0]
+            ordinal[t.txIndex] = n + 1
+            guard EthRecord.isInternalTransfer(type: t.type, callType: t.callType, status: t.status, value: t.value,
+                                               traceAddress: t.address.map(String.init)),
+                  let from = t.from, let to = t.to, let tx = t.txHash ?? txHashByIndex[t.txIndex] else { continue }
+            add(nil, from, to, t.value, tx, -(10 + n), "internal", .internalTransfer)
+        }
+        for t in traces where t.txIndex < 0 && t.type == "reward" {
+            guard let to = t.to, !t.value.isZero else { continue }
+            add(nil, "\(chain):\(t.rewardType ?? "block")-reward", to, t.value, "reward_\(block)_\(t.seq)", 0, "reward", .reward)
+        }
+
+        try rows(blockWithdrawals, block: block) { s in
+            let idx = s.int(0), gwei = s.int(2)
+            if gwei > 0 {
+                add(nil, "\(chain):withdrawals", s.text(1), UInt256(exactly: Int128(gwei) * 1_000_000_000)!, "withdrawal_\(idx)", 0,
+                    "withdrawal", .withdrawal)
+            }
+        }
+
+        var tokenTxs: [String] = []
+        try rows(blockTokens, block: block) { s in
+            let tx = s.text(0)
+            tokenTxs.append(tx)
+            guard s.int(6) == 1, let value = quantity(s, 5), !value.isZero else { return }
+            let index = s.int(1)
+            add(s.text(2), s.text(3), s.text(4), value, tx, index, "token", .token(log: index))
+        }
+
+        // Explorer-listed movements stand in for node or ETL data the store lacks for a transaction, kind by kind:
+        // a transaction's value and fee when the transaction itself is not stored, internal transfers when it
+        // has no traces, token transfers when it has no Transfer logs. Never both for the same transaction.
+        var explorer: [(tx: String, movement: String, token: String?, from: String, to: String, value: UInt256, fee: UInt256?, status: Int64)] = []
+        try rows(blockExplorer, block: block) { s in
+            explorer.append((s.text(0), s.text(1), s.optionalText(2), s.text(3), s.text(4), quantity(s, 5) ?? .zero, quantity(s, 6), s.int(7)))
+        }
+        guard !explorer.isEmpty else { return out }
+        let storedTxs = Set(txHashByIndex.values)
+        let tracedTxs = Set(traces.compactMap { t in t.txIndex >= 0 ? t.txHash ?? txHashByIndex[t.txIndex] : nil })
+        let loggedTxs = Set(tokenTxs)
+        var explorerOrdinal: [String: Int64] = [:]
+        for e in explorer {
+            let n = explorerOrdinal[e.tx + "|" + e.movement, default: 0]
+            explorerOrdinal[e.tx + "|" + e.movement] = n + 1
+            switch e.movement {
+            case "native" where !storedTxs.contains(e.tx):
+                if e.status == 1 && !e.value.isZero { add(nil, e.from, e.to, e.value, e.tx, -1, "native", .explorerValue) }
+                if let fee = e.fee, !fee.isZero { add(nil, e.from, "\(chain):fees", fee, e.tx, -2, "fee", .explorerFee) }
+            case "internal" where !tracedTxs.contains(e.tx) && e.status == 1 && !e.value.isZero:
+                add(nil, e.from, e.to, e.value, e.tx, -(100_000 + n), "internal", .explorerInternal)
+            case "token" where !loggedTxs.contains(e.tx) && e.status == 1 && !e.value.isZero:
+                guard let token = e.token else { continue }
+                add(token, e.from, e.to, e.value, e.tx, -(200_000 + n), "token", .explorerToken)
+            default:
+                break  // nft movements, and kinds the store has node or ETL data for
+            }
+        }
+        return out
+    }
+}
