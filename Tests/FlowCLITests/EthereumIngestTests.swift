@@ -383,4 +383,63 @@ struct EthereumIngestTests {
             }
         }
     }
+
+    /// Derivation over many blocks (read on a second thread, stored in batches) gives the transfers the same blocks
+    /// get when each file is its own run (each deriving, and re-deriving, the blocks it touched); a derived amount
+    /// beyond what the store holds stops the derivation, reported, with that block left pending.
+    @Test func derivationOverManyBlocksMatchesFileByFileRuns() throws {
+        try withTemporaryDirectory { dir in
+            var state: UInt64 = 11
+            func next(_ n: UInt64) -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return (state >> 33) % n }
+            func hex(_ n: UInt64, _ digits: Int) -> String { let h = String(n, radix: 16); return "0x" + String(repeating: "0", count: digits - h.count) + h }
+            var blocks = "number,hash,parent_hash,miner,timestamp,transaction_count\n"
+            var txs = "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,block_timestamp\n"
+            var receipts = "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,contract_address,root,status,effective_gas_price\n"
+            var tokens = "token_address,from_address,to_address,value,transaction_hash,log_index,block_number\n"
+            for b in 0..<200 {
+                let number = 1_000 + b, hash = hex(UInt64(number), 64)
+                blocks += "\(number),\(hash),\(hex(UInt64(number - 1), 64)),\(hex(next(5), 40)),\(1_600_000_000 + 12 * b),3\n"
+                for i in 0..<3 {
+                    let tx = hex(UInt64(number * 10 + i) << 8, 64), from = hex(next(20), 40), to = hex(next(20), 40)
+                    let value = next(3) == 0 ? "0" : String(UInt128(next(1 << 40)) << UInt128(next(60)))
+                    txs += "\(tx),\(i),\(hash),\(number),\(i),\(from),\(to),\(value),30000,\(1 + next(100)),\(1_600_000_000 + 12 * b)\n"
+                    receipts += "\(tx),\(i),\(hash),\(number),\(21000 * (i + 1)),21000,,,\(next(10) == 0 ? 0 : 1),\(1 + next(100))\n"
+                    if next(2) == 0 { tokens += "\(hex(100 + next(3), 40)),\(from),\(to),\(1 + next(1_000_000)),\(tx),\(i),\(number)\n" }
+                }
+            }
+            var paths: [String] = []
+            for (name, text) in [("blocks", blocks), ("transactions", txs), ("receipts", receipts), ("token_transfers", tokens)] {
+                let path = dir.appendingPathComponent("\(name).csv").path
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+                paths.append(path)
+            }
+            let together = dir.appendingPathComponent("together.sqlite").path, apart = dir.appendingPathComponent("apart.sqlite").path
+            let run = runCLI(["ingest", "eth-etl"] + paths + ["--db", together])
+            #expect(run.exitCode == 0, "\(run.stderr)")
+            // Transactions before their blocks and receipts: derived with unknown outcomes first, then again.
+            for path in [paths[1], paths[0], paths[3], paths[2]] {
+                let one = runCLI(["ingest", "eth-etl", path, "--db", apart])
+                #expect(one.exitCode == 0, "\(one.stderr)")
+            }
+            let dump = try Self.transfers(together)
+            #expect(try Self.transfers(apart) == dump)
+            #expect(try Self.count(together, "SELECT count(*) FROM transfers WHERE kind = 'fee'") == 600)
+            #expect(try Self.count(together, "SELECT count(DISTINCT block) FROM transfers WHERE kind = 'native'") > 100)
+            #expect(try Self.count(together, "SELECT count(*) FROM transfers WHERE kind = 'token'") > 200)
+            #expect(try EthWriter.pendingBlocks(store: Store(path: together, readOnly: true)) == 0)
+
+            // A successful transaction of 2^127 wei in block 1150: the derivation stops there, nothing is truncated.
+            let huge = dir.appendingPathComponent("huge.csv").path
+            let tx = hex(0xdead, 64)
+            try (txs.split(separator: "\n")[0] + "\n\(tx),9,\(hex(1150, 64)),1150,3,\(hex(1, 40)),\(hex(2, 40)),\(UInt128(1) << 127),30000,1,\(1_600_000_000 + 12 * 150)\n")
+                .write(toFile: huge, atomically: true, encoding: .utf8)
+            let hugeReceipt = dir.appendingPathComponent("huge-receipt.csv").path
+            try (receipts.split(separator: "\n")[0] + "\n\(tx),3,\(hex(1150, 64)),1150,84000,21000,,,1,1\n").write(toFile: hugeReceipt, atomically: true, encoding: .utf8)
+            let refused = runCLI(["ingest", "eth-etl", huge, hugeReceipt, "--db", together])
+            #expect(refused.exitCode != 0)
+            #expect(refused.stderr.contains("beyond the 2^127") && refused.stderr.contains("block 1150"), "\(refused.stderr)")
+            #expect(try EthWriter.pendingBlocks(store: Store(path: together, readOnly: true)) == 1)
+            #expect(try Self.transfers(together) == dump)
+        }
+    }
 }
