@@ -34,7 +34,11 @@ public final class Database {
     public let path: String
 
     /// Opens (creating if needed) the database at `path`.
+    /// Process-wide SQLite settings, made once before the first connection.
+    private static let configured: Bool = flowtrace_sqlite3_disable_memstatus() == SQLITE_OK
+
     public init(path: String, readOnly: Bool = false) throws {
+        _ = Database.configured
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
