@@ -23,3 +23,38 @@ public enum FileDigest {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
+
+extension FileDigest {
+    /// Digests a run's files in order on a thread of its own, so a file's digest is ready (or nearly) when its
+    /// turn comes while the file before it is being ingested.
+    public final class Ahead: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var results: [String: Result<String, Error>] = [:]
+        private let paths: Set<String>
+
+        public init(paths: [String]) {
+            self.paths = Set(paths)
+            let thread = Thread { [self] in
+                for path in paths {
+                    let result = Result { try FileDigest.sha256Hex(path: path) }
+                    condition.lock()
+                    results[path] = result
+                    condition.broadcast()
+                    condition.unlock()
+                }
+            }
+            thread.start()
+        }
+
+        /// The digest of `path` (one of the paths given), waiting for it; computed here for any other path.
+        public func sha256Hex(path: String) throws -> String {
+            guard paths.contains(path) else { return try FileDigest.sha256Hex(path: path) }
+            condition.lock()
+            defer { condition.unlock() }
+            while results[path] == nil {
+                condition.wait()
+            }
+            return try results[path]!.get()
+        }
+    }
+}

@@ -29,9 +29,9 @@ struct IngestOptions: ParsableArguments {
 
 /// The ingest-log description of `path` read as `format`, or nil — after saying so on stderr — when the same
 /// content (SHA-256) was already ingested completely in that format, so reading it again would change nothing.
-func newSource(_ path: String, format: String, chain: Chain, store: Store, verb: String = "ingested",
+func newSource(_ path: String, format: String, chain: Chain, store: Store, verb: String = "ingested", digests: FileDigest.Ahead? = nil,
                note: (String) -> Void) throws -> SourceDescription? {
-    let sha = try FileDigest.sha256Hex(path: path)
+    let sha = try digests?.sha256Hex(path: path) ?? FileDigest.sha256Hex(path: path)
     if try store.hasCompleteIngest(sha256: sha, format: format) {
         note("\(path): already \(verb) (sha256 \(sha.prefix(16))…), nothing to do")
         return nil

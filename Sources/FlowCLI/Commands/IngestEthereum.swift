@@ -21,6 +21,8 @@ struct EthIngestRun {
     var records = 0, derived = 0, addresses = 0
     var unknownStatus: [Int64: Int] = [:]
     var awaiting: Set<Int64> = []
+    /// The digests of the run's files, worked out ahead on a thread of their own.
+    var digests: FileDigest.Ahead?
 
     init(options: IngestOptions, format: String, chain: String, deferDerivation: Bool = true) throws {
         self.options = options; self.format = format; self.chain = chain; self.deferDerivation = deferDerivation
@@ -34,7 +36,9 @@ struct EthIngestRun {
     /// large chunks).
     mutating func file(_ path: String, _ body: (EthWriter) throws -> Void) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw IngestError(.missingFile, "no such file", path: path) }
-        guard let source = try newSource(path, format: format, chain: .named(chain), store: store, note: progress.note) else { return }
+        guard let source = try newSource(path, format: format, chain: .named(chain), store: store, digests: digests, note: progress.note) else {
+            return
+        }
         Timings.mark("log source \(URL(fileURLWithPath: path).lastPathComponent)")
         try ingest(source, body)
         Timings.mark("store \(URL(fileURLWithPath: path).lastPathComponent)")
@@ -128,6 +132,7 @@ struct IngestEthRPCJSON: ParsableCommand {
         try withExitCodes {
             var run = try EthIngestRun(options: options, format: "eth-rpc-json", chain: chain)
             defer { run.summary() }
+            run.digests = FileDigest.Ahead(paths: files)
             try run.run { run in for path in files {
                 try run.file(path) { writer in
                     let bytes: [UInt8]
@@ -167,6 +172,7 @@ struct IngestEthETL: ParsableCommand {
             var run = try EthIngestRun(options: options, format: "eth-etl", chain: chain)
             defer { run.summary() }
             let chunk = max(1, options.batchRows)
+            run.digests = FileDigest.Ahead(paths: files)
             try run.run { run in for path in files {
                 try run.file(path) { writer in
                     var uncommitted = 0
@@ -210,6 +216,7 @@ struct IngestTokenList: ParsableCommand {
             var run = try EthIngestRun(options: options, format: "token-list", chain: chain)
             defer { run.summary() }
             let note = run.progress.note
+            run.digests = FileDigest.Ahead(paths: files)
             try run.run { run in for path in files {
                 try run.file(path) { writer in
                     let json: JSONValue
@@ -248,6 +255,7 @@ struct IngestEtherscan: ParsableCommand {
             var run = try EthIngestRun(options: options, format: "etherscan", chain: chain)
             defer { run.summary() }
             let token = self.token
+            run.digests = FileDigest.Ahead(paths: files)
             try run.run { run in for path in files {
                 try run.file(path) { writer in
                     try writer.add(try EtherscanReader.read(path: path, token: token))
