@@ -310,6 +310,24 @@ struct EthereumIngestTests {
             #expect(run.exitCode == 65, "\(run.stderr)")
             #expect(run.stderr.contains("other.csv") && run.stderr.contains("block 100 transaction 0 belongs to another transaction"), "\(run.stderr)")
             #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions WHERE hash = '\(a)'") == 1)
+
+            // Receipts are held to the same: one of another transaction at a stored transaction's position, and a
+            // transaction where another one's receipt is stored, are refused, and store nothing.
+            let receiptHeader = "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,contract_address,root,status,effective_gas_price\n"
+            let c = "0x" + String(repeating: "c", count: 64)
+            let receipts = dir.appendingPathComponent("receipts.csv"), ok = dir.appendingPathComponent("ok.csv"), late = dir.appendingPathComponent("late.csv")
+            try (receiptHeader + "\(b),0,,100,21000,21000,,,1,1\n").write(to: receipts, atomically: true, encoding: .utf8)
+            try (receiptHeader + "\(c),0,,101,21000,21000,,,1,1\n").write(to: ok, atomically: true, encoding: .utf8)
+            try (header + "\(b),0,,101,0,\(from),\(to),5,21000,1\n").write(to: late, atomically: true, encoding: .utf8)
+            for (file, block) in [(receipts, 100), (late, 101)] {
+                if file == late { #expect(runCLI(["ingest", "eth-etl", ok.path, "--db", db]).exitCode == 0) }
+                let refused = runCLI(["ingest", "eth-etl", file.path, "--db", db])
+                #expect(refused.exitCode == 65)
+                #expect(refused.stderr.contains(file.lastPathComponent)
+                        && refused.stderr.contains("block \(block) transaction 0 belongs to another transaction than \(b)"), "\(refused.stderr)")
+            }
+            #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions WHERE hash = '\(b)'") == 0)
+            #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions WHERE hash = '\(c)'") == 1)
         }
     }
 
