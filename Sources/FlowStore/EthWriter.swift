@@ -205,14 +205,15 @@ public final class EthWriter {
         guard let hash = r.transactionHash else { throw fail(origin: origin(), "receipt without transaction_hash") }
         guard let index = r.index else { throw fail(origin: origin(), "receipt without transaction_index") }
         // Most receipts complete a stored transaction: an update, without first trying an insert that conflicts.
-        for s in [updateReceipt, upsertReceipt] {
+        func run(_ s: Statement) throws -> Bool {
             s.rewind()
             s.bind(1, chain); s.bind(2, hash); s.bind(3, block); s.bind(4, index); s.bind(5, r.from)
             s.bind(6, r.status); s.bind(7, r.gasUsed); bindQuantity(s, 8, r.effectiveGasPrice)
             s.bind(9, r.contractAddress)
             try s.run()
-            if db.changes > 0 { break }
+            return db.changes > 0
         }
+        if try !run(updateReceipt) { _ = try run(upsertReceipt) }
         try checkSamePosition(origin: origin(), hash: hash, block: block, index: index, what: "transaction")
         touched.insert(block)
     }
