@@ -77,6 +77,8 @@ public struct EthTokenTransferFields: Sendable, Equatable {
 public enum EthRow: Sendable, Equatable {
     case transaction(EthTransactionFields)
     case receipt(EthReceiptFields)
+    /// A transaction and its receipt (same position and hash), stored together: one row written once.
+    case transactionWithReceipt(EthTransactionFields, EthReceiptFields)
     case tokenTransfer(EthTokenTransferFields)
     case record(EthRecord)
 }

@@ -55,7 +55,7 @@ public final class EthWriter {
     /// each look it up again.
     private var timed: [Int64: String] = [:]
     private let assets: AssetRegistry
-    private let upsertBlock, findBlock, upsertTx, updateReceipt, upsertReceipt, insertTrace, upsertToken, insertWithdrawal, insertTransfer: Statement
+    private let upsertBlock, findBlock, upsertTx, upsertTxWithReceipt, updateReceipt, upsertReceipt, insertTrace, upsertToken, insertWithdrawal, insertTransfer: Statement
     private let upsertTokenMetadata, insertPending, deletePending, upsertExplorer, findDecimals: Statement
     public let deferDerivation: Bool
     private let findDerived, deleteDerived, upsertDerived, forgetDerived: Statement
@@ -92,6 +92,14 @@ public final class EthWriter {
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
             ON CONFLICT(chain, block, tx_index) DO UPDATE SET from_address = excluded.from_address, to_address = excluded.to_address,
                 value = excluded.value, gas = excluded.gas, gas_price = excluded.gas_price
+            WHERE eth_transactions.hash = excluded.hash
+            """)
+        upsertTxWithReceipt = try db.prepare("""
+            INSERT INTO eth_transactions(chain, hash, block, tx_index, from_address, to_address, value, gas, gas_price, has_receipt, status,
+                gas_used, effective_gas_price, contract_address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?12, ?13)
+            ON CONFLICT(chain, block, tx_index) DO UPDATE SET from_address = excluded.from_address, to_address = excluded.to_address,
+                value = excluded.value, gas = excluded.gas, gas_price = excluded.gas_price, has_receipt = 1, status = excluded.status,
+                gas_used = excluded.gas_used, effective_gas_price = excluded.effective_gas_price, contract_address = excluded.contract_address
             WHERE eth_transactions.hash = excluded.hash
             """)
         updateReceipt = try db.prepare("""
@@ -179,22 +187,31 @@ public final class EthWriter {
             switch row {
             case .transaction(let t): records += 1; try add(t, origin: "\(rows.path):\(line)")
             case .receipt(let r): records += 1; try add(r, origin: "\(rows.path):\(line)")
+            case .transactionWithReceipt(let t, let r): records += 2; try add(t, receipt: r, origin: "\(rows.path):\(line)")
             case .tokenTransfer(let t): records += 1; try addToken(t, fungible: true, origin: "\(rows.path):\(line)")
             case .record(let r): try add(r)
             }
         }
     }
 
-    private func add(_ t: EthTransactionFields, origin: @autoclosure () -> String) throws {
+    /// Stores a transaction, with its receipt when given (whose position and hash must be the transaction's): then
+    /// the row is written once, as the transaction followed by its receipt would leave it.
+    private func add(_ t: EthTransactionFields, receipt: EthReceiptFields? = nil, origin: @autoclosure () -> String) throws {
         guard let block = t.block else { throw fail(origin: origin(), "transaction without block_number") }
         if let time = t.blockTimestamp { try noteBlock(block, hash: t.blockHash, time: time, miner: nil, hasTransactions: false, origin: origin()) }
         guard let hash = t.hash else { throw fail(origin: origin(), "transaction without hash") }
         guard let index = t.index else { throw fail(origin: origin(), "transaction without transaction_index") }
-        let s = upsertTx
+        if let r = receipt, r.block != block || r.index != index || r.transactionHash != hash {
+            throw fail(origin: origin(), "the receipt given with transaction \(hash) is of another position or transaction")
+        }
+        let s = receipt == nil ? upsertTx : upsertTxWithReceipt
         s.rewind()
         s.bind(1, chain); s.bind(2, hash); s.bind(3, block); s.bind(4, index)
-        s.bind(5, t.from); s.bind(6, t.to); bindQuantity(s, 7, t.value ?? .zero)
+        s.bind(5, t.from ?? receipt?.from); s.bind(6, t.to); bindQuantity(s, 7, t.value ?? .zero)
         s.bind(8, t.gas); bindQuantity(s, 9, t.gasPrice)
+        if let r = receipt {
+            s.bind(10, r.status); s.bind(11, r.gasUsed); bindQuantity(s, 12, r.effectiveGasPrice); s.bind(13, r.contractAddress)
+        }
         try s.run()
         try checkSamePosition(origin: origin(), hash: hash, block: block, index: index, what: "transaction")
         touched.insert(block)

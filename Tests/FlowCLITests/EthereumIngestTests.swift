@@ -460,4 +460,31 @@ struct EthereumIngestTests {
             #expect(try Self.transfers(together) == dump)
         }
     }
+
+    /// Transactions exported with their receipts (`receipt_*` columns) as CSV are stored in one write per
+    /// transaction: the store ends as the JSON export of the same transactions (a transaction, then its receipt) leaves it.
+    @Test func csvTransactionsWithEmbeddedReceiptsStoreWhatTheJSONExportStores() throws {
+        var transactions: [EthRecord] = []
+        try EthETLReader.read(path: "\(Self.stream)/expected_transactions.json") { if $0.kind == .transaction { transactions.append($0) } }
+        let columns = EthRecord.columns[.transaction]! + ["receipt_cumulative_gas_used", "receipt_gas_used", "receipt_contract_address",
+                                                           "receipt_root", "receipt_status", "receipt_effective_gas_price"]
+        #expect(transactions.count > 100 && transactions.allSatisfy { $0["receipt_gas_used"] != nil })
+        func field(_ text: String) -> String {
+            text.contains(",") || text.contains("\"") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        let csv = ([columns.joined(separator: ",")] + transactions.map { r in columns.map { field(r.csvText($0)) }.joined(separator: ",") })
+            .joined(separator: "\n") + "\n"
+        try withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("transactions.csv").path
+            try csv.write(toFile: path, atomically: true, encoding: .utf8)
+            let fromJSON = dir.appendingPathComponent("json.sqlite").path, fromCSV = dir.appendingPathComponent("csv.sqlite").path
+            let others = ["blocks", "logs"].map { "\(Self.stream)/expected_\($0).json" }
+            let a = runCLI(["ingest", "eth-etl", "\(Self.stream)/expected_transactions.json"] + others + ["--db", fromJSON])
+            let b = runCLI(["ingest", "eth-etl", path] + others + ["--db", fromCSV])
+            #expect(a.exitCode == 0 && b.exitCode == 0, "\(a.stderr)\(b.stderr)")
+            let dump = try EthNodeTests.dump(fromJSON)
+            #expect(try EthNodeTests.dump(fromCSV) == dump)
+            #expect(dump.filter { $0.hasPrefix("tx:") && $0.contains("|1|1|") }.count > 100)  // has_receipt 1, status 1
+        }
+    }
 }

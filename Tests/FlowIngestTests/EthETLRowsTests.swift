@@ -24,15 +24,24 @@ struct EthETLRowsTests {
         return out
     }
 
-    /// The rows `readRows` gives, with their lines, in batches of `chunk`.
-    static func typed(_ path: String, columns: [EthRecord.Kind: Set<String>]?, chunk: Int = 3) throws -> (rows: [EthRow], lines: [Int]) {
-        var rows: [EthRow] = [], lines: [Int] = []
+    /// The rows `readRows` gives, with their lines, in batches of `chunk`; a transaction with its receipt as the
+    /// two rows the record path gives for it, and how many there were.
+    static func typed(_ path: String, columns: [EthRecord.Kind: Set<String>]?, chunk: Int = 3) throws -> (rows: [EthRow], lines: [Int], paired: Int) {
+        var rows: [EthRow] = [], lines: [Int] = [], paired = 0
         try EthETLReader.readRows(path: path, columns: columns, chunkSize: chunk) { batch in
             #expect(batch.path == path && batch.count <= chunk)
-            rows += batch.rows
-            lines += batch.lines
+            for (row, line) in zip(batch.rows, batch.lines) {
+                if case .transactionWithReceipt(let t, let r) = row {
+                    rows += [.transaction(t), .receipt(r)]
+                    lines += [line, line]
+                    paired += 1
+                } else {
+                    rows.append(row)
+                    lines.append(line)
+                }
+            }
         }
-        return (rows, lines)
+        return (rows, lines, paired)
     }
 
     static func error(_ body: () throws -> Void) -> String? {
@@ -100,7 +109,7 @@ struct EthETLRowsTests {
             try "\(text.split(separator: "\n", omittingEmptySubsequences: false).prefix(4).joined(separator: "\n"))\n".write(toFile: path, atomically: true,
                                                                                                                        encoding: .utf8)
             let rows = try Self.typed(path, columns: EthWriter.fieldsRead)
-            #expect(rows.lines == [2, 2, 3, 4, 4])
+            #expect(rows.lines == [2, 2, 3, 4, 4] && rows.paired == 2)  // receipts embedded in lines 2 and 4, stored with them
             guard case .transaction(let second) = rows.rows[2], case .receipt(let receipt) = rows.rows[4] else {
                 Issue.record("expected a transaction and a receipt"); return
             }

@@ -87,12 +87,14 @@ extension EthETLReader {
                     let t = EthTransactionFields(block: try int(blockNumber), blockTimestamp: try int(blockTimestamp), blockHash: try text(blockHash),
                                                  hash: try text(hash), index: try int(transactionIndex), from: try text(from), to: try text(to),
                                                  value: try uint(amount), gas: try int(gas), gasPrice: try uint(gasPrice))
-                    try body(.transaction(t), line)
-                    // A transaction exported with its receipt: the receipt follows it (see `expand`).
+                    // A transaction exported with its receipt (see `expand`): both, written together.
                     if hasReceipt, !isNull(receiptGasUsed) {
-                        try body(.receipt(EthReceiptFields(block: t.block, transactionHash: t.hash, index: t.index, from: t.from,
-                                                           status: try int(receiptStatus), gasUsed: try int(receiptGasUsed),
-                                                           effectiveGasPrice: try uint(receiptPrice), contractAddress: try text(receiptContract))), line)
+                        let r = EthReceiptFields(block: t.block, transactionHash: t.hash, index: t.index, from: t.from, status: try int(receiptStatus),
+                                                 gasUsed: try int(receiptGasUsed), effectiveGasPrice: try uint(receiptPrice),
+                                                 contractAddress: try text(receiptContract))
+                        try body(.transactionWithReceipt(t, r), line)
+                    } else {
+                        try body(.transaction(t), line)
                     }
                 case .receipt:
                     try body(.receipt(EthReceiptFields(block: try int(blockNumber), transactionHash: try text(transactionHash),
