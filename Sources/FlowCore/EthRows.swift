@@ -83,23 +83,33 @@ public enum EthRow: Sendable, Equatable {
     case record(EthRecord)
 }
 
-/// Rows read from one file, each with the line it came from (for errors: `path:line`).
+/// Rows read from one file (or two read together), each with the line it came from, for errors (`path:line`).
 public struct EthRowBatch: Sendable {
-    public var path: String
+    /// The files the rows come from; `files[i]` is the index of row i's.
+    public var paths: [String]
     public var rows: [EthRow] = []
     public var lines: [Int] = []
+    public var files: [UInt8] = []
 
-    public init(path: String, capacity: Int = 0) {
-        self.path = path
+    public init(path: String, capacity: Int = 0) { self.init(paths: [path], capacity: capacity) }
+
+    public init(paths: [String], capacity: Int = 0) {
+        self.paths = paths
         rows.reserveCapacity(capacity)
         lines.reserveCapacity(capacity)
+        files.reserveCapacity(capacity)
     }
 
-    public mutating func append(_ row: EthRow, line: Int) {
+    public mutating func append(_ row: EthRow, line: Int, file: Int = 0) {
         rows.append(row)
         lines.append(line)
+        files.append(UInt8(file))
     }
 
+    /// The first file's path.
+    public var path: String { paths[0] }
+    /// Where row `i` came from: `path:line`.
+    public func origin(_ i: Int) -> String { "\(paths[Int(files[i])]):\(lines[i])" }
     public var count: Int { rows.count }
     public var isEmpty: Bool { rows.isEmpty }
 }

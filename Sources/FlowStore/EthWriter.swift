@@ -68,15 +68,17 @@ public final class EthWriter {
     ///   - deferDerivation: at each commit, list the touched blocks in `eth_pending` instead of deriving them;
     ///     ``derivePending(chunkBlocks:)`` (on any writer) derives them later, once for all the files of a run.
     ///   - deferIndexes: drop the transfers' address indexes for a bulk derivation and rebuild them at ``finish(error:)``.
-    public init(store: Store, source: SourceDescription, chain: String = "ethereum", deferDerivation: Bool = false,
-                deferIndexes: Bool = false) throws {
+    ///   - companions: sources read together with `source` (a transactions file and its receipts file), logged,
+    ///     committed and finished with it.
+    public init(store: Store, source: SourceDescription, companions: [SourceDescription] = [], chain: String = "ethereum",
+                deferDerivation: Bool = false, deferIndexes: Bool = false) throws {
         self.store = store
         self.chain = chain
         self.deferDerivation = deferDerivation
         let db = store.db
         addresses = try AddressInterner(store: store)
         assets = try AssetRegistry(store: store)
-        batch = try IngestBatch(store: store, source: source, group: .transfers, deferIndexes: deferIndexes)
+        batch = try IngestBatch(store: store, source: source, companions: companions, group: .transfers, deferIndexes: deferIndexes)
         insertPending = try db.prepare("INSERT INTO eth_pending(chain, block) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
         deletePending = try db.prepare("DELETE FROM eth_pending WHERE chain = ?1 AND block = ?2")
         upsertBlock = try db.prepare("""
@@ -180,15 +182,15 @@ public final class EthWriter {
         for r in batchOfRecords { try add(r) }
     }
 
-    /// Stores rows read from one file (inside the open batch, like ``add(_:)``); errors name `path:line`.
+    /// Stores rows read from files (inside the open batch, like ``add(_:)``); errors name `path:line`.
     public func add(_ rows: EthRowBatch) throws {
         try batch.beginIfNeeded()
-        for (row, line) in zip(rows.rows, rows.lines) {
-            switch row {
-            case .transaction(let t): records += 1; try add(t, origin: "\(rows.path):\(line)")
-            case .receipt(let r): records += 1; try add(r, origin: "\(rows.path):\(line)")
-            case .transactionWithReceipt(let t, let r): records += 2; try add(t, receipt: r, origin: "\(rows.path):\(line)")
-            case .tokenTransfer(let t): records += 1; try addToken(t, fungible: true, origin: "\(rows.path):\(line)")
+        for i in rows.rows.indices {
+            switch rows.rows[i] {
+            case .transaction(let t): records += 1; try add(t, origin: rows.origin(i))
+            case .receipt(let r): records += 1; try add(r, origin: rows.origin(i))
+            case .transactionWithReceipt(let t, let r): records += 2; try add(t, receipt: r, origin: rows.origin(i))
+            case .tokenTransfer(let t): records += 1; try addToken(t, fungible: true, origin: rows.origin(i))
             case .record(let r): try add(r)
             }
         }

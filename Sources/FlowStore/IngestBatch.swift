@@ -5,18 +5,22 @@ import FlowCore
 final class IngestBatch {
     let store: Store
     let sourceID: Int64
+    /// Sources read together with the main one (a transactions file and its receipts file): logged, committed and
+    /// finished with it.
+    let companionIDs: [Int64]
     /// The index group this run dropped for a bulk load, rebuilt by ``finish(counts:error:)``.
     var deferredIndexes: Store.IndexGroup?
     private(set) var isOpen = false
 
     /// Logs the start of the run and, when `deferIndexes`, drops `group`'s secondary indexes.
-    init(store: Store, source: SourceDescription, group: Store.IndexGroup, deferIndexes: Bool) throws {
+    init(store: Store, source: SourceDescription, companions: [SourceDescription] = [], group: Store.IndexGroup, deferIndexes: Bool) throws {
         self.store = store
         if deferIndexes {
             try store.dropSecondaryIndexes(group)
             deferredIndexes = group
         }
         sourceID = try IngestLog.start(source, in: store)
+        companionIDs = try companions.map { try IngestLog.start($0, in: store) }
     }
 
     func beginIfNeeded() throws {
@@ -32,7 +36,7 @@ final class IngestBatch {
     @discardableResult
     func commit(counts: [String: Int]) throws -> Bool {
         guard isOpen else { return false }
-        try IngestLog.record(sourceID, in: store, status: "running", error: nil, counts: counts)
+        for id in [sourceID] + companionIDs { try IngestLog.record(id, in: store, status: "running", error: nil, counts: counts) }
         try store.bumpGeneration()
         try store.db.execute("COMMIT")
         isOpen = false
@@ -45,9 +49,9 @@ final class IngestBatch {
             try store.createSecondaryIndexes(group)
             deferredIndexes = nil
         }
-        let id = sourceID, store = self.store
+        let ids = [sourceID] + companionIDs, store = self.store
         try store.db.transaction {
-            try IngestLog.record(id, in: store, status: error == nil ? "complete" : "failed", error: error, counts: counts)
+            for id in ids { try IngestLog.record(id, in: store, status: error == nil ? "complete" : "failed", error: error, counts: counts) }
         }
     }
 }

@@ -441,6 +441,22 @@ struct EthereumIngestTests {
             }
             let dump = try Self.transfers(together)
             #expect(try Self.transfers(apart) == dump)
+            // The transactions and receipts files were read together (a transaction and its receipt written once):
+            // the stored rows are those of the file-by-file runs, and both files are logged complete.
+            let stored = try EthNodeTests.dump(together)
+            #expect(try EthNodeTests.dump(apart) == stored)
+            #expect(try Self.count(together, "SELECT count(*) FROM sources WHERE format = 'eth-etl' AND status = 'complete'") == 4)
+            // Receipts in another order than their transactions (none then pairs up): the same store.
+            let shuffled = dir.appendingPathComponent("shuffled.sqlite").path
+            let reversed = dir.appendingPathComponent("receipts-reversed.csv").path
+            let lines = receipts.split(separator: "\n")
+            try ([lines[0]] + lines.dropFirst().reversed()).joined(separator: "\n").appending("\n").write(toFile: reversed, atomically: true, encoding: .utf8)
+            #expect(runCLI(["ingest", "eth-etl", paths[0], paths[1], reversed, paths[3], "--db", shuffled]).exitCode == 0)
+            #expect(try EthNodeTests.dump(shuffled) == stored)
+            // Again: both files already ingested, nothing to do.
+            let again = runCLI(["ingest", "eth-etl"] + paths + ["--db", together])
+            #expect(again.exitCode == 0 && again.stderr.contains("receipts.csv: already ingested"), "\(again.stderr)")
+            #expect(try EthNodeTests.dump(together) == stored)
             #expect(try Self.count(together, "SELECT count(*) FROM transfers WHERE kind = 'fee'") == 600)
             #expect(try Self.count(together, "SELECT count(DISTINCT block) FROM transfers WHERE kind = 'native'") > 100)
             #expect(try Self.count(together, "SELECT count(*) FROM transfers WHERE kind = 'token'") > 200)
@@ -458,6 +474,36 @@ struct EthereumIngestTests {
             #expect(refused.stderr.contains("beyond the 2^127") && refused.stderr.contains("block 1150"), "\(refused.stderr)")
             #expect(try EthWriter.pendingBlocks(store: Store(path: together, readOnly: true)) == 1)
             #expect(try Self.transfers(together) == dump)
+        }
+    }
+
+    /// A transactions export read together with a bad receipts export: the error names the receipts file and
+    /// line, and neither file stores anything; the transactions file alone then ingests.
+    @Test func aBadReceiptsFileReadWithItsTransactionsStoresNeither() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("p.sqlite").path
+            let a = "0x" + String(repeating: "a", count: 64), b = "0x" + String(repeating: "b", count: 64)
+            let from = "0x" + String(repeating: "1", count: 40), to = "0x" + String(repeating: "2", count: 40)
+            let txs = dir.appendingPathComponent("tx.csv").path, receipts = dir.appendingPathComponent("rx.csv").path
+            try """
+                hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,block_timestamp
+                \(a),0,,100,0,\(from),\(to),5,21000,1,1600000000
+                \(b),1,,100,1,\(from),\(to),7,21000,1,1600000000
+
+                """.write(toFile: txs, atomically: true, encoding: .utf8)
+            try """
+                transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,contract_address,root,status,effective_gas_price
+                \(a),0,,100,21000,21000,,,1,1
+                \(b),1,,100,42000,21000,0x12,,1,1
+
+                """.write(toFile: receipts, atomically: true, encoding: .utf8)
+            let run = runCLI(["ingest", "eth-etl", txs, receipts, "--db", db])
+            #expect(run.exitCode == 65)
+            #expect(run.stderr.contains("rx.csv, line 3") && run.stderr.contains("contract_address"), "\(run.stderr)")
+            #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions") == 0)
+            #expect(try Self.count(db, "SELECT count(*) FROM sources WHERE status = 'failed'") == 2)
+            #expect(runCLI(["ingest", "eth-etl", txs, "--db", db]).exitCode == 0)
+            #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions WHERE has_receipt = 0") == 2)
         }
     }
 

@@ -44,9 +44,28 @@ struct EthIngestRun {
         Timings.mark("store \(URL(fileURLWithPath: path).lastPathComponent)")
     }
 
-    /// Ingests from one logged source (a file, or a node's block range).
-    mutating func ingest(_ source: SourceDescription, _ body: (EthWriter) throws -> Void) throws {
-        let writer = try EthWriter(store: store, source: source, chain: chain, deferDerivation: deferDerivation)
+    /// Ingests two files read together (`both`) as one batch, each logged as a source; when one of them was
+    /// ingested before, the other alone (`one`).
+    mutating func files(_ first: String, _ second: String, both: (EthWriter) throws -> Void, one: (EthWriter, String) throws -> Void) throws {
+        for path in [first, second] where !FileManager.default.fileExists(atPath: path) {
+            throw IngestError(.missingFile, "no such file", path: path)
+        }
+        let sources = try [first, second].map {
+            try newSource($0, format: format, chain: .named(chain), store: store, digests: digests, note: progress.note)
+        }
+        Timings.mark("log sources \(URL(fileURLWithPath: first).lastPathComponent), \(URL(fileURLWithPath: second).lastPathComponent)")
+        switch (sources[0], sources[1]) {
+        case (let a?, let b?): try ingest(a, companions: [b], both)
+        case (let a?, nil): try ingest(a) { try one($0, first) }
+        case (nil, let b?): try ingest(b) { try one($0, second) }
+        case (nil, nil): break
+        }
+        Timings.mark("store \(URL(fileURLWithPath: first).lastPathComponent), \(URL(fileURLWithPath: second).lastPathComponent)")
+    }
+
+    /// Ingests from one logged source (a file, or a node's block range), with the sources read together with it.
+    mutating func ingest(_ source: SourceDescription, companions: [SourceDescription] = [], _ body: (EthWriter) throws -> Void) throws {
+        let writer = try EthWriter(store: store, source: source, companions: companions, chain: chain, deferDerivation: deferDerivation)
         do {
             try body(writer)
             try writer.finish()
@@ -173,19 +192,44 @@ struct IngestEthETL: ParsableCommand {
             defer { run.summary() }
             let chunk = max(1, options.batchRows)
             run.digests = FileDigest.Ahead(paths: files)
-            try run.run { run in for path in files {
-                try run.file(path) { writer in
-                    var uncommitted = 0
-                    try EthETLReader.readRows(path: path, columns: EthWriter.fieldsRead, chunkSize: min(chunk, 4096)) { rows in
-                        try writer.add(rows)
-                        uncommitted += rows.count
-                        if uncommitted >= chunk {
-                            try writer.commit()
-                            uncommitted = 0
-                        }
+            // Stores the rows of one read, committing every `chunk` rows.
+            func store(_ writer: EthWriter, _ read: ((EthRowBatch) throws -> Void) throws -> Void) throws {
+                var uncommitted = 0
+                try read { rows in
+                    try writer.add(rows)
+                    uncommitted += rows.count
+                    if uncommitted >= chunk {
+                        try writer.commit()
+                        uncommitted = 0
                     }
                 }
-            } }
+            }
+            func one(_ writer: EthWriter, _ path: String) throws {
+                try store(writer) { try EthETLReader.readRows(path: path, columns: EthWriter.fieldsRead, chunkSize: min(chunk, 4096), $0) }
+            }
+            // A transactions export and a receipts export are read together, k-th with k-th, so that a transaction
+            // and its receipt are written once.
+            let kinds = files.map { EthETLReader.pairableKind(path: $0) }
+            let transactions = files.indices.filter { kinds[$0] == .transaction }, receipts = files.indices.filter { kinds[$0] == .receipt }
+            var partner: [Int: Int] = [:]
+            for (t, r) in zip(transactions, receipts) { partner[t] = r; partner[r] = t }
+            try run.run { run in
+                var done: Set<Int> = []
+                for (i, path) in files.enumerated() where !done.contains(i) {
+                    if let j = partner[i] {
+                        let (t, r) = kinds[i] == .transaction ? (i, j) : (j, i)
+                        try run.files(files[t], files[r], both: { writer in
+                            try store(writer) {
+                                try EthETLReader.readRows(transactions: files[t], receipts: files[r], columns: EthWriter.fieldsRead,
+                                                          chunkSize: min(chunk, 4096), $0)
+                            }
+                        }, one: one)
+                        done.formUnion([i, j])
+                    } else {
+                        try run.file(path) { try one($0, path) }
+                    }
+                }
+            }
         }
     }
 }

@@ -91,15 +91,10 @@ public enum EthETLReader {
             throw IngestError(.unknownFormat, "a JSON array, not ethereum-etl JSON Lines (one object per line): "
                               + "is this a node reply? use eth-rpc-json", path: path, line: 1)
         } else {
-            var csv = try CSVReader(path: path)
-            guard let header = try csv.next() else { return }
-            let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: "\u{feff}", with: "") }
-            guard let kind = kind(ofColumns: Set(names)) else {
-                throw IngestError(.unknownFormat, "not an ethereum-etl export: the header (\(names.prefix(8).joined(separator: ","))…) "
-                                  + "is none of blocks, transactions, receipts, logs, token_transfers, traces, tokens", path: path, line: 1)
-            }
+            guard case (var csv, let names, let kind)? = try csvHeader(path: path) else { return }
             if typedRows, typedKinds.contains(kind) {
-                try readTyped(&csv, kind: kind, names: names, columns: columns, path: path, typed)
+                var rows = TypedCSVRows(csv: csv, kind: kind, names: names, columns: columns, path: path)
+                while let (row, line) = try rows.next() { try typed(row, line) }
                 return
             }
             let plan = names.enumerated().filter { wanted($1, kind: kind, columns) }.map { (index: $0, name: $1, type: columnType($1, kind: kind)) }
@@ -116,6 +111,20 @@ public enum EthETLReader {
                 for x in try expand(r, path: path, line: line) { try body(x) }
             }
         }
+    }
+
+    /// A CSV export's reader past its header, the header's column names (trimmed, lower-cased, byte-order mark
+    /// removed) and the kind they describe; nil for an empty file.
+    /// - Throws: ``IngestError`` for a header of no ethereum-etl export.
+    static func csvHeader(path: String) throws -> (CSVReader, [String], EthRecord.Kind)? {
+        var csv = try CSVReader(path: path)
+        guard let header = try csv.next() else { return nil }
+        let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: "\u{feff}", with: "") }
+        guard let kind = kind(ofColumns: Set(names)) else {
+            throw IngestError(.unknownFormat, "not an ethereum-etl export: the header (\(names.prefix(8).joined(separator: ","))…) "
+                              + "is none of blocks, transactions, receipts, logs, token_transfers, traces, tokens", path: path, line: 1)
+        }
+        return (csv, names, kind)
     }
 
     /// The records in one JSON Lines object.

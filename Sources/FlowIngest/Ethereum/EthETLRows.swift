@@ -28,85 +28,159 @@ extension EthETLReader {
         }, consume: body)
     }
 
-    /// Reads the rows of a CSV export of a typed kind, calling `body` with each row and its line.
-    static func readTyped(_ csv: inout CSVReader, kind: EthRecord.Kind, names: [String], columns: [EthRecord.Kind: Set<String>]?,
-                          path: String, _ body: (EthRow, Int) throws -> Void) throws {
-        struct Column { let index: Int; let name: String; let type: ColumnType }
-        var used: Set<Int> = []
-        func column(_ name: String) -> Column? {
-            guard let i = names.firstIndex(of: name), wanted(name, kind: kind, columns) else { return nil }
-            used.insert(i)
-            return Column(index: i, name: name, type: columnType(name, kind: kind))
-        }
-        let blockNumber = column("block_number"), blockTimestamp = column("block_timestamp"), from = column("from_address"),
-            to = column("to_address"), amount = column("value"), transactionIndex = column("transaction_index")
-        let hash = column("hash"), blockHash = column("block_hash"), gas = column("gas"), gasPrice = column("gas_price")
-        let receiptStatus = column("receipt_status"), receiptGasUsed = column("receipt_gas_used"),
-            receiptPrice = column("receipt_effective_gas_price"), receiptContract = column("receipt_contract_address")
-        let transactionHash = column("transaction_hash"), status = column("status"), gasUsed = column("gas_used"),
-            effectivePrice = column("effective_gas_price"), contract = column("contract_address")
-        let logIndex = column("log_index"), token = column("token_address")
-        // Wanted columns the typed fields do not hold are still checked, as a record's would be.
-        let others = names.enumerated().filter { !used.contains($0.offset) && wanted($0.element, kind: kind, columns) }
-            .map { Column(index: $0.offset, name: $0.element, type: columnType($0.element, kind: kind)) }
-        let hasReceipt = names.contains { $0.hasPrefix("receipt_") && wanted($0, kind: kind, columns) }
+    /// Whether a file is a CSV export of transactions without their receipts (`receipt_*` columns), or of receipts:
+    /// the two a run can read together (``readRows(transactions:receipts:columns:chunkSize:_:)``). Nil for any other
+    /// file, and for one that cannot be read (reading it alone then reports why).
+    public static func pairableKind(path: String) -> EthRecord.Kind? {
+        guard let head = FileHandle(forReadingAtPath: path).flatMap({ h in defer { try? h.close() }; return try? h.read(upToCount: 1) }),
+              let first = head.first, first != UInt8(ascii: "{"), first != UInt8(ascii: "["),
+              let (_, names, kind) = try? csvHeader(path: path) else { return nil }
+        if kind == .receipt { return kind }
+        return kind == .transaction && !names.contains(where: { $0.hasPrefix("receipt_") }) ? kind : nil
+    }
 
-        while try csv.nextRecord() {
+    /// Reads a CSV export of transactions and one of receipts together, on a second thread, like
+    /// ``readRows(path:columns:chunkSize:_:)``: a transaction whose receipt comes next in the receipts file (same
+    /// position, same hash; ethereum-etl writes both in block order) becomes one row with it, written once; every
+    /// other receipt is a row of its own, in order. Rows name their own file and line.
+    public static func readRows(transactions: String, receipts: String, columns: [EthRecord.Kind: Set<String>]? = nil,
+                                chunkSize: Int = 4096, _ body: (EthRowBatch) throws -> Void) throws {
+        try Pipeline.produceOnThread({ push in
+            var batch = EthRowBatch(paths: [transactions, receipts], capacity: chunkSize)
+            func add(_ row: EthRow, _ line: Int, _ file: Int) throws {
+                batch.append(row, line: line, file: file)
+                if batch.count >= chunkSize {
+                    try push(batch)
+                    batch = EthRowBatch(paths: [transactions, receipts], capacity: chunkSize)
+                }
+            }
+            func open(_ path: String, _ expected: EthRecord.Kind) throws -> TypedCSVRows? {
+                guard let (csv, names, kind) = try csvHeader(path: path) else { return nil }
+                guard kind == expected else {
+                    throw IngestError(.unexpectedShape, "expected an ethereum-etl \(expected.rawValue)s export, found \(kind.rawValue)s",
+                                      path: path, line: 1)
+                }
+                return TypedCSVRows(csv: csv, kind: kind, names: names, columns: columns, path: path)
+            }
+            var txs = try open(transactions, .transaction), rxs = try open(receipts, .receipt)
+            var next = try rxs?.next()
+            func position(_ block: Int64?, _ index: Int64?) -> (Int64, Int64) { (block ?? .min, index ?? .min) }
+            while let (row, line) = try txs?.next() {
+                guard case .transaction(let t) = row, t.hash != nil else { try add(row, line, 0); continue }
+                // Receipts before this transaction's position go first, on their own.
+                while let (r, rl) = next, case .receipt(let rf) = r, position(rf.block, rf.index) < position(t.block, t.index) {
+                    try add(r, rl, 1)
+                    next = try rxs?.next()
+                }
+                if let (r, _) = next, case .receipt(let rf) = r, rf.block == t.block, rf.index == t.index, rf.transactionHash == t.hash {
+                    try add(.transactionWithReceipt(t, rf), line, 0)
+                    next = try rxs?.next()
+                } else {
+                    try add(row, line, 0)
+                }
+            }
+            while let (r, rl) = next {
+                try add(r, rl, 1)
+                next = try rxs?.next()
+            }
+            if !batch.isEmpty { try push(batch) }
+        }, consume: body)
+    }
+
+    /// The rows of a CSV export of a typed kind, read one at a time (past the header).
+    struct TypedCSVRows {
+        struct Column { let index: Int; let name: String; let type: ColumnType }
+        private var csv: CSVReader
+        let kind: EthRecord.Kind
+        let path: String
+        private let width: Int
+        private let blockNumber, blockTimestamp, from, to, amount, transactionIndex, hash, blockHash, gas, gasPrice: Column?
+        private let receiptStatus, receiptGasUsed, receiptPrice, receiptContract: Column?
+        private let transactionHash, status, gasUsed, effectivePrice, contract, logIndex, token: Column?
+        /// Wanted columns the typed fields do not hold: still checked, as a record's would be.
+        private let others: [Column]
+        private let hasReceipt: Bool
+
+        init(csv: CSVReader, kind: EthRecord.Kind, names: [String], columns: [EthRecord.Kind: Set<String>]?, path: String) {
+            self.csv = csv; self.kind = kind; self.path = path
+            width = names.count
+            var used: Set<Int> = []
+            func column(_ name: String) -> Column? {
+                guard let i = names.firstIndex(of: name), wanted(name, kind: kind, columns) else { return nil }
+                used.insert(i)
+                return Column(index: i, name: name, type: columnType(name, kind: kind))
+            }
+            blockNumber = column("block_number"); blockTimestamp = column("block_timestamp"); from = column("from_address")
+            to = column("to_address"); amount = column("value"); transactionIndex = column("transaction_index")
+            hash = column("hash"); blockHash = column("block_hash"); gas = column("gas"); gasPrice = column("gas_price")
+            receiptStatus = column("receipt_status"); receiptGasUsed = column("receipt_gas_used")
+            receiptPrice = column("receipt_effective_gas_price"); receiptContract = column("receipt_contract_address")
+            transactionHash = column("transaction_hash"); status = column("status"); gasUsed = column("gas_used")
+            effectivePrice = column("effective_gas_price"); contract = column("contract_address")
+            logIndex = column("log_index"); token = column("token_address")
+            others = names.enumerated().filter { !used.contains($0.offset) && wanted($0.element, kind: kind, columns) }
+                .map { Column(index: $0.offset, name: $0.element, type: columnType($0.element, kind: kind)) }
+            hasReceipt = names.contains { $0.hasPrefix("receipt_") && wanted($0, kind: kind, columns) }
+        }
+
+        /// The next row and the line it starts on, or nil at the end of the file.
+        mutating func next() throws -> (row: EthRow, line: Int)? {
+            guard try csv.nextRecord() else { return nil }
             let line = csv.recordLine
-            try csv.withFields { f in
-                guard f.count == names.count else {
-                    throw IngestError(.corrupt, "\(f.count) fields where the header has \(names.count)", path: path, line: line)
-                }
-                func slow(_ c: Column) throws -> EthRecord.Value {
-                    try value(csvText: String(decoding: f[c.index], as: UTF8.self), column: c.name, type: c.type, path: path, line: line)
-                }
-                func int(_ c: Column?) throws -> Int64? {
-                    guard let c else { return nil }
-                    if c.type == .number, let v = plainInt(f[c.index]) { return v }
-                    return try slow(c).intValue
-                }
-                func uint(_ c: Column?) throws -> UInt256? {
-                    guard let c else { return nil }
-                    let b = f[c.index]
-                    if c.type == .number, isCanonicalDigits(b) { return UInt256(decimalDigits: b) }
-                    return try slow(c).uintValue
-                }
-                func text(_ c: Column?) throws -> String? {
-                    guard let c else { return nil }
-                    let b = f[c.index]
-                    if c.type == .address ? isPlainAddress(b) : (c.type == .other && isPlainHex(b)) { return String(decoding: b, as: UTF8.self) }
-                    return try slow(c).textValue
-                }
-                func isNull(_ c: Column?) -> Bool {
-                    guard let c else { return true }
-                    return f[c.index].allSatisfy { $0 == 0x20 || $0 == 0x09 }  // null: empty once trimmed
-                }
-                for c in others { _ = try slow(c) }
-                switch kind {
-                case .transaction:
-                    let t = EthTransactionFields(block: try int(blockNumber), blockTimestamp: try int(blockTimestamp), blockHash: try text(blockHash),
-                                                 hash: try text(hash), index: try int(transactionIndex), from: try text(from), to: try text(to),
-                                                 value: try uint(amount), gas: try int(gas), gasPrice: try uint(gasPrice))
-                    // A transaction exported with its receipt (see `expand`): both, written together.
-                    if hasReceipt, !isNull(receiptGasUsed) {
-                        let r = EthReceiptFields(block: t.block, transactionHash: t.hash, index: t.index, from: t.from, status: try int(receiptStatus),
-                                                 gasUsed: try int(receiptGasUsed), effectiveGasPrice: try uint(receiptPrice),
-                                                 contractAddress: try text(receiptContract))
-                        try body(.transactionWithReceipt(t, r), line)
-                    } else {
-                        try body(.transaction(t), line)
-                    }
-                case .receipt:
-                    try body(.receipt(EthReceiptFields(block: try int(blockNumber), transactionHash: try text(transactionHash),
-                                                       index: try int(transactionIndex), from: try text(from), status: try int(status),
-                                                       gasUsed: try int(gasUsed), effectiveGasPrice: try uint(effectivePrice),
-                                                       contractAddress: try text(contract))), line)
-                default:
-                    try body(.tokenTransfer(EthTokenTransferFields(block: try int(blockNumber), blockTimestamp: try int(blockTimestamp),
-                                                                   transactionHash: try text(transactionHash), logIndex: try int(logIndex),
-                                                                   token: try text(token), from: try text(from), to: try text(to),
-                                                                   value: try uint(amount))), line)
-                }
+            let row = try csv.withFields { f in try self.row(f, line: line) }
+            return (row, line)
+        }
+
+        private func row(_ f: CSVReader.Fields, line: Int) throws -> EthRow {
+            guard f.count == width else {
+                throw IngestError(.corrupt, "\(f.count) fields where the header has \(width)", path: path, line: line)
+            }
+            func slow(_ c: Column) throws -> EthRecord.Value {
+                try value(csvText: String(decoding: f[c.index], as: UTF8.self), column: c.name, type: c.type, path: path, line: line)
+            }
+            func int(_ c: Column?) throws -> Int64? {
+                guard let c else { return nil }
+                if c.type == .number, let v = plainInt(f[c.index]) { return v }
+                return try slow(c).intValue
+            }
+            func uint(_ c: Column?) throws -> UInt256? {
+                guard let c else { return nil }
+                let b = f[c.index]
+                if c.type == .number, isCanonicalDigits(b) { return UInt256(decimalDigits: b) }
+                return try slow(c).uintValue
+            }
+            func text(_ c: Column?) throws -> String? {
+                guard let c else { return nil }
+                let b = f[c.index]
+                if c.type == .address ? isPlainAddress(b) : (c.type == .other && isPlainHex(b)) { return String(decoding: b, as: UTF8.self) }
+                return try slow(c).textValue
+            }
+            func isNull(_ c: Column?) -> Bool {
+                guard let c else { return true }
+                return f[c.index].allSatisfy { $0 == 0x20 || $0 == 0x09 }  // null: empty once trimmed
+            }
+            for c in others { _ = try slow(c) }
+            switch kind {
+            case .transaction:
+                let t = EthTransactionFields(block: try int(blockNumber), blockTimestamp: try int(blockTimestamp), blockHash: try text(blockHash),
+                                             hash: try text(hash), index: try int(transactionIndex), from: try text(from), to: try text(to),
+                                             value: try uint(amount), gas: try int(gas), gasPrice: try uint(gasPrice))
+                // A transaction exported with its receipt (see `expand`): both, written together.
+                guard hasReceipt, !isNull(receiptGasUsed) else { return .transaction(t) }
+                let r = EthReceiptFields(block: t.block, transactionHash: t.hash, index: t.index, from: t.from, status: try int(receiptStatus),
+                                         gasUsed: try int(receiptGasUsed), effectiveGasPrice: try uint(receiptPrice),
+                                         contractAddress: try text(receiptContract))
+                return .transactionWithReceipt(t, r)
+            case .receipt:
+                return .receipt(EthReceiptFields(block: try int(blockNumber), transactionHash: try text(transactionHash),
+                                                 index: try int(transactionIndex), from: try text(from), status: try int(status),
+                                                 gasUsed: try int(gasUsed), effectiveGasPrice: try uint(effectivePrice),
+                                                 contractAddress: try text(contract)))
+            default:
+                return .tokenTransfer(EthTokenTransferFields(block: try int(blockNumber), blockTimestamp: try int(blockTimestamp),
+                                                             transactionHash: try text(transactionHash), logIndex: try int(logIndex),
+                                                             token: try text(token), from: try text(from), to: try text(to),
+                                                             value: try uint(amount)))
             }
         }
     }
