@@ -178,7 +178,9 @@ struct IngestEthETL: ParsableCommand {
         discussion: """
             The kind of each file is found from its column names; extra columns are ignored. token_transfers has no \
             timestamps: ingest the blocks (or transactions) of the same range too, in any order. A token_transfers \
-            export cannot tell ERC-20 from ERC-721 (both appear with a value): ingest the logs to classify them.
+            export cannot tell ERC-20 from ERC-721 (both appear with a value): ingest the logs to classify them. A \
+            transactions CSV export and a receipts CSV export given in one run are read together (the k-th of each), \
+            so a transaction and its receipt are written once; the two files are stored, or refused, together.
             """)
 
     @OptionGroup var options: IngestOptions
