@@ -114,7 +114,7 @@ public struct CSVReader {
             let start = position, eof = atEOF
             starts.removeAll(keepingCapacity: true)
             ends.removeAll(keepingCapacity: true)
-            enum Scan { case done(Int), slow, needMore }
+            enum Scan { case done(next: Int, atLineFeed: Bool), slow, needMore }
             let scan: Scan = buffer.withUnsafeBufferPointer { b in
                 var i = start, fieldStart = start
                 while i < b.count {
@@ -126,7 +126,7 @@ public struct CSVReader {
                         var end = i
                         if end > fieldStart && b[end - 1] == 0x0d { end -= 1 }
                         starts.append(fieldStart); ends.append(end)
-                        return .done(i + 1)
+                        return .done(next: i + 1, atLineFeed: true)
                     } else if c == 0x22 || (c == 0x0d && (i + 1 >= b.count || b[i + 1] != 0x0a)) {
                         return .slow
                     }
@@ -134,16 +134,16 @@ public struct CSVReader {
                 }
                 if !eof { return .needMore }
                 starts.append(fieldStart); ends.append(b.count)
-                return .done(b.count)
+                return .done(next: b.count, atLineFeed: false)
             }
             switch scan {
-            case .done(let next):
+            case .done(let next, let atLineFeed):
                 position = next
                 inScratch = false
-                if next <= buffer.count, next > start, buffer[next - 1] == 0x0a { line += 1 }
+                if atLineFeed { line += 1 }
                 return true
             case .needMore:
-                if !fill() { continue }  // at the end of the file now: the record ends with it
+                _ = fill()  // more bytes, or the end of the file (then the record ends with it): scan again
             case .slow:
                 try slowRecord()
                 return true

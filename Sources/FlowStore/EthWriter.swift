@@ -425,6 +425,12 @@ public final class EthWriter {
         try commit()
         let path = store.path, chain = self.chain
         var done = 0, inChunk = 0
+        func commitChunk() throws {
+            try batch.commit(counts: ["transfers_added": derived])
+            done += inChunk
+            inChunk = 0
+            progress?(done)
+        }
         try Pipeline.produceOnThread({ push in
             let db = try Database(path: path, readOnly: true)
             try db.execute("PRAGMA cache_size=-65536; PRAGMA mmap_size=\(1 << 40);")
@@ -445,19 +451,10 @@ public final class EthWriter {
                 deletePending.bind(1, chain); deletePending.bind(2, d.block)
                 try deletePending.run()
                 inChunk += 1
-                if inChunk >= chunkBlocks {
-                    try batch.commit(counts: ["transfers_added": derived])
-                    done += inChunk
-                    inChunk = 0
-                    progress?(done)
-                }
+                if inChunk >= chunkBlocks { try commitChunk() }
             }
         })
-        if inChunk > 0 {
-            try batch.commit(counts: ["transfers_added": derived])
-            done += inChunk
-            progress?(done)
-        }
+        if inChunk > 0 { try commitChunk() }
         return done
     }
 

@@ -33,10 +33,10 @@ public final class Database {
     let handle: OpaquePointer
     public let path: String
 
-    /// Opens (creating if needed) the database at `path`.
     /// Process-wide SQLite settings, made once before the first connection.
     private static let configured: Bool = flowtrace_sqlite3_disable_memstatus() == SQLITE_OK
 
+    /// Opens (creating if needed) the database at `path`.
     public init(path: String, readOnly: Bool = false) throws {
         _ = Database.configured
         var db: OpaquePointer?

@@ -35,10 +35,7 @@ struct EthIngestRun {
     /// Ingests one file; `body` hands its records to the writer (call `writer.add`, and `writer.commit()` between
     /// large chunks).
     mutating func file(_ path: String, _ body: (EthWriter) throws -> Void) throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw IngestError(.missingFile, "no such file", path: path) }
-        guard let source = try newSource(path, format: format, chain: .named(chain), store: store, digests: digests, note: progress.note) else {
-            return
-        }
+        guard let source = try source(path) else { return }
         Timings.mark("log source \(URL(fileURLWithPath: path).lastPathComponent)")
         try ingest(source, body)
         Timings.mark("store \(URL(fileURLWithPath: path).lastPathComponent)")
@@ -47,12 +44,7 @@ struct EthIngestRun {
     /// Ingests two files read together (`both`) as one batch, each logged as a source; when one of them was
     /// ingested before, the other alone (`one`).
     mutating func files(_ first: String, _ second: String, both: (EthWriter) throws -> Void, one: (EthWriter, String) throws -> Void) throws {
-        for path in [first, second] where !FileManager.default.fileExists(atPath: path) {
-            throw IngestError(.missingFile, "no such file", path: path)
-        }
-        let sources = try [first, second].map {
-            try newSource($0, format: format, chain: .named(chain), store: store, digests: digests, note: progress.note)
-        }
+        let sources = try [first, second].map { try source($0) }
         Timings.mark("log sources \(URL(fileURLWithPath: first).lastPathComponent), \(URL(fileURLWithPath: second).lastPathComponent)")
         switch (sources[0], sources[1]) {
         case (let a?, let b?): try ingest(a, companions: [b], both)
@@ -61,6 +53,12 @@ struct EthIngestRun {
         case (nil, nil): break
         }
         Timings.mark("store \(URL(fileURLWithPath: first).lastPathComponent), \(URL(fileURLWithPath: second).lastPathComponent)")
+    }
+
+    /// The ingest-log description of a file, or nil when it was ingested before (see `newSource`).
+    private func source(_ path: String) throws -> SourceDescription? {
+        guard FileManager.default.fileExists(atPath: path) else { throw IngestError(.missingFile, "no such file", path: path) }
+        return try newSource(path, format: format, chain: .named(chain), store: store, digests: digests, note: progress.note)
     }
 
     /// Ingests from one logged source (a file, or a node's block range), with the sources read together with it.

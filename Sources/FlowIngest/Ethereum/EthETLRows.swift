@@ -15,17 +15,34 @@ extension EthETLReader {
     public static func readRows(path: String, columns: [EthRecord.Kind: Set<String>]? = nil, chunkSize: Int = 4096,
                                 _ body: (EthRowBatch) throws -> Void) throws {
         try Pipeline.produceOnThread({ push in
-            var batch = EthRowBatch(path: path, capacity: chunkSize)
-            func add(_ row: EthRow, _ line: Int) throws {
-                batch.append(row, line: line)
-                if batch.count >= chunkSize {
-                    try push(batch)
-                    batch = EthRowBatch(path: path, capacity: chunkSize)
-                }
-            }
+            var batches = Batcher(paths: [path], size: chunkSize)
+            func add(_ row: EthRow, _ line: Int) throws { try batches.add(row, line, file: 0, push) }
             try read(path: path, columns: columns, typedRows: true, typed: add) { try add(.record($0), 0) }
-            if !batch.isEmpty { try push(batch) }
+            try batches.flush(push)
         }, consume: body)
+    }
+
+    /// Collects rows into batches of `size`, handing each full one to `push`.
+    struct Batcher {
+        let paths: [String], size: Int
+        private var batch: EthRowBatch
+
+        init(paths: [String], size: Int) {
+            self.paths = paths; self.size = size
+            batch = EthRowBatch(paths: paths, capacity: size)
+        }
+
+        mutating func add(_ row: EthRow, _ line: Int, file: Int, _ push: (EthRowBatch) throws -> Void) throws {
+            batch.append(row, line: line, file: file)
+            if batch.count >= size { try flush(push) }
+        }
+
+        /// Hands on the rows collected, if any.
+        mutating func flush(_ push: (EthRowBatch) throws -> Void) throws {
+            guard !batch.isEmpty else { return }
+            try push(batch)
+            batch = EthRowBatch(paths: paths, capacity: size)
+        }
     }
 
     /// Whether a file is a CSV export of transactions without their receipts (`receipt_*` columns), or of receipts:
@@ -46,14 +63,8 @@ extension EthETLReader {
     public static func readRows(transactions: String, receipts: String, columns: [EthRecord.Kind: Set<String>]? = nil,
                                 chunkSize: Int = 4096, _ body: (EthRowBatch) throws -> Void) throws {
         try Pipeline.produceOnThread({ push in
-            var batch = EthRowBatch(paths: [transactions, receipts], capacity: chunkSize)
-            func add(_ row: EthRow, _ line: Int, _ file: Int) throws {
-                batch.append(row, line: line, file: file)
-                if batch.count >= chunkSize {
-                    try push(batch)
-                    batch = EthRowBatch(paths: [transactions, receipts], capacity: chunkSize)
-                }
-            }
+            var batches = Batcher(paths: [transactions, receipts], size: chunkSize)
+            func add(_ row: EthRow, _ line: Int, _ file: Int) throws { try batches.add(row, line, file: file, push) }
             func open(_ path: String, _ expected: EthRecord.Kind) throws -> TypedCSVRows? {
                 guard let (csv, names, kind) = try csvHeader(path: path) else { return nil }
                 guard kind == expected else {
@@ -83,7 +94,7 @@ extension EthETLReader {
                 try add(r, rl, 1)
                 next = try rxs?.next()
             }
-            if !batch.isEmpty { try push(batch) }
+            try batches.flush(push)
         }, consume: body)
     }
 
