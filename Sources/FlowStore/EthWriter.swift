@@ -55,14 +55,34 @@ public final class EthWriter {
     /// each look it up again.
     private var timed: [Int64: String] = [:]
     private let assets: AssetRegistry
-    private let upsertBlock, findBlock, upsertTx, upsertTxWithReceipt, updateReceipt, upsertReceipt, insertTrace, upsertToken, insertWithdrawal, insertTransfer: Statement
+    private let upsertBlock, findBlock, updateReceipt, upsertReceipt, insertTrace, insertWithdrawal: Statement
     private let upsertTokenMetadata, insertPending, deletePending, upsertExplorer, findDecimals: Statement
     public let deferDerivation: Bool
     private let findDerived, deleteDerived, upsertDerived, forgetDerived: Statement
     /// Reads blocks' records for derivation on this writer's connection (uncommitted rows included).
     private let derivation: EthDerivationReader
-    /// The ids of the transfers the block being derived has written so far.
-    private var derivedIDs: ClosedRange<Int64>?
+    /// Writes a block's derived transfers, many rows per statement: parameters 1–4 are the chain, source, time
+    /// and block all rows share, then 7 per row (asset, from, to, amount, tx, log index, kind).
+    private let insertTransfers: MultiRowInsert
+    private let bindTransferConstants: (Statement) -> Void
+    private let insertTxs, insertTxsWithReceipts, insertTokens: MultiRowInsert
+    private let findTxHash, findTokenTx: Statement
+    /// Transactions (with or without receipts) or token transfers, one kind at a time, validated and waiting to be
+    /// written together by ``flushPending()``: before anything else is written or refused, so the store and the
+    /// first error reported are those of writing the rows one by one.
+    private var pending: Pending = .none
+    private enum Pending {
+        case none
+        case transactions([PendingTransaction], withReceipts: Bool)
+        case tokens([PendingToken])
+    }
+    private struct PendingTransaction {
+        var t: EthTransactionFields, receipt: EthReceiptFields?, hash: String, block: Int64, index: Int64, origin: () -> String
+    }
+    private struct PendingToken {
+        var tx: String, index: Int64, block: Int64, token: String, from: String, to: String, value: UInt256, fungible: Bool
+        var origin: () -> String
+    }
 
     /// - Parameters:
     ///   - deferDerivation: at each commit, list the touched blocks in `eth_pending` instead of deriving them;
@@ -89,21 +109,30 @@ public final class EthWriter {
         findBlock = try db.prepare("SELECT hash, time FROM eth_blocks WHERE chain = ?1 AND number = ?2")
         // A row already at a position must be the same transaction (or log): a different hash there is a
         // contradiction (a reorganised chain mixed with its predecessor), reported, never merged.
-        upsertTx = try db.prepare("""
-            INSERT INTO eth_transactions(chain, hash, block, tx_index, from_address, to_address, value, gas, gas_price)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        // Transactions and token transfers are written many per statement (see `flushPending()`); on a position
+        // already holding another transaction's row, their upsert changes nothing.
+        let txUpdate = """
             ON CONFLICT(chain, block, tx_index) DO UPDATE SET from_address = excluded.from_address, to_address = excluded.to_address,
                 value = excluded.value, gas = excluded.gas, gas_price = excluded.gas_price
-            WHERE eth_transactions.hash = excluded.hash
-            """)
-        upsertTxWithReceipt = try db.prepare("""
-            INSERT INTO eth_transactions(chain, hash, block, tx_index, from_address, to_address, value, gas, gas_price, has_receipt, status,
-                gas_used, effective_gas_price, contract_address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?12, ?13)
-            ON CONFLICT(chain, block, tx_index) DO UPDATE SET from_address = excluded.from_address, to_address = excluded.to_address,
-                value = excluded.value, gas = excluded.gas, gas_price = excluded.gas_price, has_receipt = 1, status = excluded.status,
-                gas_used = excluded.gas_used, effective_gas_price = excluded.effective_gas_price, contract_address = excluded.contract_address
-            WHERE eth_transactions.hash = excluded.hash
-            """)
+            """
+        insertTxs = MultiRowInsert(
+            db: db, head: "INSERT INTO eth_transactions(chain, hash, block, tx_index, from_address, to_address, value, gas, gas_price)",
+            shared: 1, perRow: 8, row: { p in "(?1, \((p..<(p + 8)).map { "?\($0)" }.joined(separator: ", ")))" },
+            tail: txUpdate + " WHERE eth_transactions.hash = excluded.hash")
+        insertTxsWithReceipts = MultiRowInsert(
+            db: db, head: """
+                INSERT INTO eth_transactions(chain, hash, block, tx_index, from_address, to_address, value, gas, gas_price, has_receipt, status,
+                    gas_used, effective_gas_price, contract_address)
+                """,
+            shared: 1, perRow: 12, row: { p in
+                "(?1, \((p..<(p + 8)).map { "?\($0)" }.joined(separator: ", ")), 1, \(((p + 8)..<(p + 12)).map { "?\($0)" }.joined(separator: ", ")))"
+            },
+            tail: txUpdate + """
+                , has_receipt = 1, status = excluded.status, gas_used = excluded.gas_used,
+                    effective_gas_price = excluded.effective_gas_price, contract_address = excluded.contract_address
+                WHERE eth_transactions.hash = excluded.hash
+                """)
+        findTxHash = try db.prepare("SELECT hash FROM eth_transactions WHERE chain = ?1 AND block = ?2 AND tx_index = ?3")
         updateReceipt = try db.prepare("""
             UPDATE eth_transactions SET has_receipt = 1, status = ?6, gas_used = ?7, effective_gas_price = ?8, contract_address = ?9,
                 from_address = coalesce(from_address, ?5)
@@ -122,18 +151,14 @@ public final class EthWriter {
                 to_address, value, status, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
             ON CONFLICT DO UPDATE SET tx_hash = coalesce(tx_hash, excluded.tx_hash)
             """)
-        upsertToken = try db.prepare("""
-            INSERT INTO eth_token_transfers(chain, tx_hash, log_index, block, token, from_address, to_address, value, fungible)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-            ON CONFLICT DO UPDATE SET fungible = min(fungible, excluded.fungible) WHERE eth_token_transfers.tx_hash = excluded.tx_hash
-            """)
+        insertTokens = MultiRowInsert(
+            db: db, head: "INSERT INTO eth_token_transfers(chain, tx_hash, log_index, block, token, from_address, to_address, value, fungible)",
+            shared: 1, perRow: 8, row: { p in "(?1, \((p..<(p + 8)).map { "?\($0)" }.joined(separator: ", ")))" },
+            tail: "ON CONFLICT DO UPDATE SET fungible = min(fungible, excluded.fungible) WHERE eth_token_transfers.tx_hash = excluded.tx_hash")
+        findTokenTx = try db.prepare("SELECT tx_hash FROM eth_token_transfers WHERE chain = ?1 AND block = ?2 AND log_index = ?3")
         insertWithdrawal = try db.prepare("""
             INSERT INTO eth_withdrawals(chain, idx, block, validator, address, amount_gwei) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
             ON CONFLICT DO NOTHING
-            """)
-        insertTransfer = try db.prepare("""
-            INSERT INTO transfers(chain, asset_id, from_id, to_id, amount, time, tx, block, log_index, source_id, kind)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
             """)
         upsertTokenMetadata = try db.prepare("""
             INSERT INTO token_metadata(chain, address, symbol, name, decimals, total_supply, source_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -161,7 +186,11 @@ public final class EthWriter {
             """)
         forgetDerived = try db.prepare("DELETE FROM eth_derived WHERE chain = ?1 AND block = ?2")
         derivation = try EthDerivationReader(db: db, chain: chain)
-        insertTransfer.bind(1, chain); insertTransfer.bind(10, batch.sourceID)
+        let sourceID = batch.sourceID
+        insertTransfers = MultiRowInsert(
+            db: db, head: "INSERT INTO transfers(chain, asset_id, from_id, to_id, amount, time, tx, block, log_index, source_id, kind)",
+            shared: 4, perRow: 7, row: { p in "(?1, ?\(p), ?\(p + 1), ?\(p + 2), ?\(p + 3), ?3, ?\(p + 4), ?4, ?\(p + 5), ?2, ?\(p + 6))" })
+        bindTransferConstants = { s in s.bind(1, chain); s.bind(2, sourceID) }
     }
 
     private func fail(_ r: EthRecord, _ message: String) -> StoreError { fail(origin: r.origin, message) }
@@ -180,6 +209,7 @@ public final class EthWriter {
     public func add(_ batchOfRecords: [EthRecord]) throws {
         try batch.beginIfNeeded()
         for r in batchOfRecords { try add(r) }
+        try flushPending()
     }
 
     /// Stores rows read from files (inside the open batch, like ``add(_:)``); errors name `path:line`.
@@ -187,36 +217,84 @@ public final class EthWriter {
         try batch.beginIfNeeded()
         for i in rows.rows.indices {
             switch rows.rows[i] {
-            case .transaction(let t): records += 1; try add(t, origin: rows.origin(i))
-            case .receipt(let r): records += 1; try add(r, origin: rows.origin(i))
-            case .transactionWithReceipt(let t, let r): records += 2; try add(t, receipt: r, origin: rows.origin(i))
-            case .tokenTransfer(let t): records += 1; try addToken(t, fungible: true, origin: rows.origin(i))
+            case .transaction(let t): records += 1; try add(t, origin: { rows.origin(i) })
+            case .receipt(let r): records += 1; try flushPending(); try add(r, origin: rows.origin(i))
+            case .transactionWithReceipt(let t, let r): records += 2; try add(t, receipt: r, origin: { rows.origin(i) })
+            case .tokenTransfer(let t): records += 1; try addToken(t, fungible: true, origin: { rows.origin(i) })
             case .record(let r): try add(r)
             }
         }
+        try flushPending()
     }
 
     /// Stores a transaction, with its receipt when given (whose position and hash must be the transaction's): then
     /// the row is written once, as the transaction followed by its receipt would leave it.
-    private func add(_ t: EthTransactionFields, receipt: EthReceiptFields? = nil, origin: @autoclosure () -> String) throws {
-        guard let block = t.block else { throw fail(origin: origin(), "transaction without block_number") }
+    private func add(_ t: EthTransactionFields, receipt: EthReceiptFields? = nil, origin: @escaping () -> String) throws {
+        guard let block = t.block else { try flushPending(); throw fail(origin: origin(), "transaction without block_number") }
         if let time = t.blockTimestamp { try noteBlock(block, hash: t.blockHash, time: time, miner: nil, hasTransactions: false, origin: origin()) }
-        guard let hash = t.hash else { throw fail(origin: origin(), "transaction without hash") }
-        guard let index = t.index else { throw fail(origin: origin(), "transaction without transaction_index") }
+        guard let hash = t.hash else { try flushPending(); throw fail(origin: origin(), "transaction without hash") }
+        guard let index = t.index else { try flushPending(); throw fail(origin: origin(), "transaction without transaction_index") }
         if let r = receipt, r.block != block || r.index != index || r.transactionHash != hash {
+            try flushPending()
             throw fail(origin: origin(), "the receipt given with transaction \(hash) is of another position or transaction")
         }
-        let s = receipt == nil ? upsertTx : upsertTxWithReceipt
-        s.rewind()
-        s.bind(1, chain); s.bind(2, hash); s.bind(3, block); s.bind(4, index)
-        s.bind(5, t.from ?? receipt?.from); s.bind(6, t.to); bindQuantity(s, 7, t.value ?? .zero)
-        s.bind(8, t.gas); bindQuantity(s, 9, t.gasPrice)
-        if let r = receipt {
-            s.bind(10, r.status); s.bind(11, r.gasUsed); bindQuantity(s, 12, r.effectiveGasPrice); s.bind(13, r.contractAddress)
+        let row = PendingTransaction(t: t, receipt: receipt, hash: hash, block: block, index: index, origin: origin)
+        if case .transactions(var rows, let withReceipts) = pending, withReceipts == (receipt != nil) {
+            pending = .none  // the array, uniquely referenced, grows in place
+            rows.append(row)
+            pending = .transactions(rows, withReceipts: withReceipts)
+        } else {
+            try flushPending()
+            pending = .transactions([row], withReceipts: receipt != nil)
         }
-        try s.run()
-        try checkSamePosition(origin: origin(), hash: hash, block: block, index: index, what: "transaction")
         touched.insert(block)
+    }
+
+    /// Writes the rows waiting in ``pending``, many per statement. A row that changed nothing met another
+    /// transaction's row at its position: the first such row is reported, as writing them one by one would.
+    private func flushPending() throws {
+        switch pending {
+        case .none:
+            return
+        case .transactions(let rows, let withReceipts):
+            pending = .none
+            let insert = withReceipts ? insertTxsWithReceipts : insertTxs
+            try insert.insert(count: rows.count, bindShared: { $0.bind(1, chain) }, bind: { s, i, p in
+                let row = rows[i], t = row.t
+                s.bind(p, row.hash); s.bind(p + 1, row.block); s.bind(p + 2, row.index)
+                s.bind(p + 3, t.from ?? row.receipt?.from); s.bind(p + 4, t.to); bindQuantity(s, p + 5, t.value ?? .zero)
+                s.bind(p + 6, t.gas); bindQuantity(s, p + 7, t.gasPrice)
+                if let r = row.receipt {
+                    s.bind(p + 8, r.status); s.bind(p + 9, r.gasUsed); bindQuantity(s, p + 10, r.effectiveGasPrice)
+                    s.bind(p + 11, r.contractAddress)
+                }
+            }, done: { written, changes in
+                guard changes < written.count else { return }
+                for row in rows[written] where try storedHash(findTxHash, block: row.block, index: row.index) != row.hash {
+                    throw samePositionFailure(origin: row.origin(), hash: row.hash, block: row.block, index: row.index, what: "transaction")
+                }
+            })
+        case .tokens(let rows):
+            pending = .none
+            try insertTokens.insert(count: rows.count, bindShared: { $0.bind(1, chain) }, bind: { s, i, p in
+                let row = rows[i]
+                s.bind(p, row.tx); s.bind(p + 1, row.index); s.bind(p + 2, row.block); s.bind(p + 3, row.token); s.bind(p + 4, row.from)
+                s.bind(p + 5, row.to); bindQuantity(s, p + 6, row.value); s.bind(p + 7, row.fungible ? 1 : 0)
+            }, done: { written, changes in
+                guard changes < written.count else { return }
+                for row in rows[written] where try storedHash(findTokenTx, block: row.block, index: row.index) != row.tx {
+                    throw samePositionFailure(origin: row.origin(), hash: row.tx, block: row.block, index: row.index, what: "log")
+                }
+            })
+        }
+    }
+
+    /// The transaction hash stored at a position by `find` (block, index), if any.
+    private func storedHash(_ find: Statement, block: Int64, index: Int64) throws -> String? {
+        find.rewind()
+        defer { find.rewind() }
+        find.bind(1, chain); find.bind(2, block); find.bind(3, index)
+        return try find.step() ? find.optionalText(0) : nil
     }
 
     private func add(_ r: EthReceiptFields, origin: @autoclosure () -> String) throws {
@@ -239,6 +317,10 @@ public final class EthWriter {
 
     private func add(_ r: EthRecord) throws {
         records += 1
+        switch r.kind {
+        case .transaction, .tokenTransfer, .log: break  // may wait in `pending` with the rows before
+        default: try flushPending()
+        }
         func need(_ name: String) throws -> Int64 {
             guard let v = r.int(name) else { throw fail(r, "\(r.kind.rawValue) without \(name)") }
             return v
@@ -249,14 +331,14 @@ public final class EthWriter {
             try noteBlock(number, hash: r.text("hash"), time: r.int("timestamp"), miner: r.text("miner"),
                           hasTransactions: r["header_only"] != .bool(true), origin: r.origin)
         case .transaction:
-            try add(EthTransactionFields(r), origin: r.origin)
+            try add(EthTransactionFields(r), origin: { r.origin })
         case .receipt:
             try add(EthReceiptFields(r), origin: r.origin)
         case .log:
             guard let (t, fungible) = EthRecord.tokenTransfer(fromLog: r) else { return }
-            try addToken(EthTokenTransferFields(t), fungible: fungible, origin: t.origin)
+            try addToken(EthTokenTransferFields(t), fungible: fungible, origin: { t.origin })
         case .tokenTransfer:
-            try addToken(EthTokenTransferFields(r), fungible: true, origin: r.origin)
+            try addToken(EthTokenTransferFields(r), fungible: true, origin: { r.origin })
         case .trace:
             let block = try need("block_number")
             let s = insertTrace
@@ -305,6 +387,7 @@ public final class EthWriter {
     private func noteBlock(_ number: Int64, hash: String?, time: Int64?, miner: String?, hasTransactions: Bool,
                            origin: @autoclosure () -> String) throws {
         if miner == nil, !hasTransactions, time != nil, let seen = timed[number], hash == nil || hash == seen { return }
+        try flushPending()
         findBlock.rewind()
         findBlock.bind(1, chain); findBlock.bind(2, number)
         if try findBlock.step(), let stored = findBlock.optionalText(0), let hash, stored != hash {
@@ -322,20 +405,25 @@ public final class EthWriter {
 
     /// Stores a token transfer. An export of decoded transfers cannot tell ERC-20 from ERC-721 (`fungible` is
     /// assumed); the log, when ingested, decides.
-    private func addToken(_ t: EthTokenTransferFields, fungible: Bool, origin: @autoclosure () -> String) throws {
+    private func addToken(_ t: EthTokenTransferFields, fungible: Bool, origin: @escaping () -> String) throws {
         guard let block = t.block, let tx = t.transactionHash, let index = t.logIndex, let token = t.token, let from = t.from, let to = t.to,
-              let value = t.value else { throw fail(origin: origin(), "token transfer lacks a field") }
+              let value = t.value else { try flushPending(); throw fail(origin: origin(), "token transfer lacks a field") }
         if fungible && value.int128 == nil {
+            try flushPending()
             throw fail(origin: origin(), "a transfer of \(value) units of token \(token) is beyond the 2^127 the store and tracer hold; "
                        + "refusing to truncate it")
         }
         if let time = t.blockTimestamp { try noteBlock(block, hash: nil, time: time, miner: nil, hasTransactions: false, origin: origin()) }
-        let s = upsertToken
-        s.rewind()
-        s.bind(1, chain); s.bind(2, tx); s.bind(3, index); s.bind(4, block); s.bind(5, token); s.bind(6, from); s.bind(7, to)
-        bindQuantity(s, 8, value); s.bind(9, fungible ? 1 : 0)
-        try s.run()
-        try checkSamePosition(origin: origin(), hash: tx, block: block, index: index, what: "log")
+        let row = PendingToken(tx: tx, index: index, block: block, token: token, from: from, to: to, value: value, fungible: fungible,
+                               origin: origin)
+        if case .tokens(var rows) = pending {
+            pending = .none  // the array, uniquely referenced, grows in place
+            rows.append(row)
+            pending = .tokens(rows)
+        } else {
+            try flushPending()
+            pending = .tokens([row])
+        }
         touched.insert(block)
     }
 
@@ -388,12 +476,17 @@ public final class EthWriter {
     /// After an upsert keyed by position: no row changed means the position holds another transaction's row.
     private func checkSamePosition(origin: @autoclosure () -> String, hash: String, block: Int64, index: Int64, what: String) throws {
         guard db.changes == 0 else { return }
-        throw fail(origin: origin(), "block \(block) \(what) \(index) belongs to another transaction than \(hash) in the store (a reorganised chain?)")
+        throw samePositionFailure(origin: origin(), hash: hash, block: block, index: index, what: what)
+    }
+
+    private func samePositionFailure(origin: String, hash: String, block: Int64, index: Int64, what: String) -> StoreError {
+        fail(origin: origin, "block \(block) \(what) \(index) belongs to another transaction than \(hash) in the store (a reorganised chain?)")
     }
 
     /// Derives the transfers of every block touched since the last commit, then commits.
     public func commit() throws {
         guard batch.isOpen else { return }
+        try flushPending()
         for block in touched.sorted() {
             if deferDerivation {
                 insertPending.rewind()
@@ -481,6 +574,7 @@ public final class EthWriter {
         guard batch.isOpen else { return }
         try db.execute("ROLLBACK")
         batch.markClosed()
+        pending = .none
         touched.removeAll()
         addresses.reset()
         assets.reset()
@@ -497,23 +591,15 @@ public final class EthWriter {
         try assets.id(chain: chain, symbol: symbol, decimals: decimals, source: store.path)
     }
 
-    private func emit(_ t: EthDerivedTransfer, asset: Int64, time: Int64, block: Int64) throws {
-        let (from, to, amount, tx, index, kind) = (t.from, t.to, t.amount, t.tx, t.index, t.kind)
-        guard let exact = amount.int128 else {
-            throw StoreError(resultCode: 19, message: "\(t.what) in block \(block), tx \(tx): \(amount) base units is beyond the 2^127 "
+    /// The row `t` is written as: its asset and addresses interned, its amount checked to fit the store.
+    private func row(_ t: EthDerivedTransfer, asset: Int64, block: Int64) throws -> DerivedTransferRow {
+        guard let exact = t.amount.int128 else {
+            throw StoreError(resultCode: 19, message: "\(t.what) in block \(block), tx \(t.tx): \(t.amount) base units is beyond the 2^127 "
                              + "the store and tracer hold; refusing to truncate it", path: store.path)
         }
-        let s = insertTransfer
-        s.rewind()
-        // The chain (1) and source (10) are bound once, at the writer's start.
-        s.bind(2, asset)
-        s.bind(3, try addresses.id(of: from, scriptType: .account)); s.bind(4, try addresses.id(of: to, scriptType: .account))
-        if let small = Int64(exactly: exact) { s.bind(5, small) } else { s.bind(5, String(exact)) }
-        s.bind(6, time); s.bind(7, tx); s.bind(8, block); s.bind(9, index); s.bind(11, kind)
-        try s.run()
-        derived += db.changes
-        let id = db.lastInsertRowID
-        derivedIDs = derivedIDs.map { $0.lowerBound...id } ?? id...id
+        return DerivedTransferRow(asset: asset, from: try addresses.id(of: t.from, scriptType: .account),
+                                         to: try addresses.id(of: t.to, scriptType: .account), amount: exact, tx: t.tx, index: t.index,
+                                         kind: t.kind)
     }
 
     /// Rewrites the derived transfers of one block from the `eth_*` tables.
@@ -536,12 +622,25 @@ public final class EthWriter {
         }
         findDerived.rewind()
         // The block's rows are written together, so their ids make one range, kept for the next re-derivation.
-        derivedIDs = nil
+        var derivedIDs: ClosedRange<Int64>?
         if let time = d.time {
             awaitingTime.remove(block)
             unknownStatusByBlock[block] = d.unknownStatus
             let eth = try asset("ETH", decimals: 18)
-            for t in d.transfers { try emit(t, asset: try t.token.map { try asset($0, decimals: nil) } ?? eth, time: time, block: block) }
+            let rows = try d.transfers.map { t in try row(t, asset: try t.token.map { try asset($0, decimals: nil) } ?? eth, block: block) }
+            try insertTransfers.insert(count: rows.count, bindShared: { s in
+                bindTransferConstants(s); s.bind(3, time); s.bind(4, block)
+            }, bind: { s, i, p in
+                let row = rows[i]
+                s.bind(p, row.asset); s.bind(p + 1, row.from); s.bind(p + 2, row.to)
+                if let small = Int64(exactly: row.amount) { s.bind(p + 3, small) } else { s.bind(p + 3, String(row.amount)) }
+                s.bind(p + 4, row.tx); s.bind(p + 5, row.index); s.bind(p + 6, row.kind)
+            }, done: { written, _ in
+                // A statement's rows take the ids after the largest, so a block's rows make one range.
+                let last = db.lastInsertRowID
+                derivedIDs = (derivedIDs?.lowerBound ?? last - Int64(written.count) + 1)...last
+            })
+            derived += rows.count
         } else {
             awaitingTime.insert(block)
         }
@@ -566,4 +665,9 @@ extension Store {
         }
         return out
     }
+}
+
+/// A derived transfer as it is written, its asset and addresses interned.
+struct DerivedTransferRow {
+    var asset: Int64, from: Int64, to: Int64, amount: Int128, tx: String, index: Int64, kind: String
 }

@@ -220,3 +220,53 @@ public final class Statement {
         return out
     }
 }
+
+/// An INSERT that writes up to ``maxRows`` rows per statement run. Running a one-row statement per row costs
+/// SQLite its per-statement work (a transaction check, cursors opened and closed, a reset) for every row; this
+/// spends it once per `maxRows`. The statements, one per row count, are prepared when first needed.
+public final class MultiRowInsert {
+    public let maxRows: Int
+    private let db: Database
+    private let head: String, tail: String
+    /// Parameters `?1`…`?shared` are the same for every row of a statement; row `r`'s start at
+    /// `shared + 1 + r × perRow`.
+    public let shared: Int32, perRow: Int32
+    private let row: (_ first: Int32) -> String
+    private var statements: [Int: Statement] = [:]
+
+    /// - Parameters:
+    ///   - head: the statement up to `VALUES`.
+    ///   - row: one row's parenthesised values, given the number of its first own parameter.
+    ///   - tail: what follows the rows (an `ON CONFLICT` clause).
+    public init(db: Database, head: String, shared: Int32, perRow: Int32, row: @escaping (_ first: Int32) -> String, tail: String = "",
+                maxRows: Int = 64) {
+        self.db = db; self.head = head; self.shared = shared; self.perRow = perRow; self.row = row; self.tail = tail
+        self.maxRows = maxRows
+    }
+
+    private func statement(rows count: Int) throws -> Statement {
+        if let s = statements[count] { return s }
+        let values = (0..<count).map { row(shared + 1 + Int32($0) * perRow) }.joined(separator: ", ")
+        let s = try db.prepare("\(head) VALUES \(values) \(tail)")
+        statements[count] = s
+        return s
+    }
+
+    /// Writes rows `0..<count` in order, `maxRows` per statement: `bindShared` binds a statement's shared
+    /// parameters, `bind(s, i, p)` row `i`'s from parameter `p`; `done(rows, changes)` follows each statement's
+    /// run with the rows it wrote and the rows SQLite reports changed.
+    public func insert(count: Int, bindShared: (Statement) -> Void = { _ in }, bind: (Statement, Int, Int32) throws -> Void,
+                       done: (Range<Int>, Int) throws -> Void = { _, _ in }) throws {
+        var start = 0
+        while start < count {
+            let n = min(maxRows, count - start)
+            let s = try statement(rows: n)
+            s.rewind()
+            bindShared(s)
+            for r in 0..<n { try bind(s, start + r, shared + 1 + Int32(r) * perRow) }
+            try s.run()
+            try done(start..<(start + n), db.changes)
+            start += n
+        }
+    }
+}

@@ -331,6 +331,50 @@ struct EthereumIngestTests {
         }
     }
 
+    /// Transactions and token transfers are written many rows per statement: a row meeting another transaction's
+    /// row at its position, in the same file or stored before, is still reported at its own line, the first one
+    /// when there are several, and before a later row's own fault; a file repeating a row stores it once.
+    @Test func rowsWrittenTogetherAreRefusedAtTheirOwnLine() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("r.sqlite").path
+            let header = "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,block_timestamp\n"
+            let tokenHeader = "token_address,from_address,to_address,value,transaction_hash,log_index,block_number,block_timestamp\n"
+            func hash(_ n: Int) -> String { "0x" + String(String(n, radix: 16).reversed()).padding(toLength: 64, withPad: "7", startingAt: 0) }
+            let from = "0x" + String(repeating: "1", count: 40), to = "0x" + String(repeating: "2", count: 40)
+            let token = "0x" + String(repeating: "3", count: 40)
+            func tx(_ n: Int, at index: Int, block: Int = 200) -> String { "\(hash(n)),0,,\(block),\(index),\(from),\(to),5,21000,1,1700000000\n" }
+            func transfer(_ n: Int, log: Int, block: Int = 200) -> String { "\(token),\(from),\(to),7,\(hash(n)),\(log),\(block),1700000000\n" }
+            func write(_ name: String, _ text: String) throws -> String {
+                let url = dir.appendingPathComponent(name)
+                try text.write(to: url, atomically: true, encoding: .utf8)
+                return url.path
+            }
+            let rows = (0..<150).map { tx($0, at: $0) }
+            // Line 2 is row 0: the conflict at line 152 (position 5, another hash) comes after 150 good rows.
+            let cases: [(file: String, text: String, line: Int, message: String)] = [
+                ("late.csv", header + rows.joined() + tx(999, at: 5), 152, "block 200 transaction 5 belongs to another transaction than \(hash(999))"),
+                ("two.csv", header + rows.joined() + tx(998, at: 7) + tx(999, at: 5), 152, "block 200 transaction 7 belongs to another transaction than \(hash(998))"),
+                ("then-bad.csv", header + rows.joined() + tx(999, at: 5) + "\(hash(1000)),0,,200,,\(from),\(to),5,21000,1,1700000000\n", 152,
+                 "block 200 transaction 5 belongs to another transaction than \(hash(999))"),
+                ("tokens.csv", tokenHeader + (0..<100).map { transfer($0, log: $0) }.joined() + transfer(999, log: 64), 102,
+                 "block 200 log 64 belongs to another transaction than \(hash(999))"),
+            ]
+            for c in cases {
+                let run = runCLI(["ingest", "eth-etl", try write(c.file, c.text), "--db", db])
+                #expect(run.exitCode == 65, "\(c.file): \(run.stderr)")
+                #expect(run.stderr.contains("\(c.file):\(c.line): \(c.message)"), "\(c.file): \(run.stderr)")
+                #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions") + Self.count(db, "SELECT count(*) FROM eth_token_transfers") == 0)
+            }
+            // Stored first, then met again by a later file: refused at that file's line.
+            #expect(runCLI(["ingest", "eth-etl", try write("ok.csv", header + rows.joined() + rows[3]), "--db", db]).exitCode == 0)
+            #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions") == 150)
+            let again = runCLI(["ingest", "eth-etl", try write("again.csv", header + tx(150, at: 150) + tx(997, at: 149)), "--db", db])
+            #expect(again.exitCode == 65)
+            #expect(again.stderr.contains("again.csv:3: block 200 transaction 149 belongs to another transaction than \(hash(997))"), "\(again.stderr)")
+            #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions") == 150)
+        }
+    }
+
     /// A version-4 store (Ethereum rows keyed by hash, transfers unique on (chain, tx, log_index)) upgrades to
     /// version 5 with every row kept.
     @Test func aVersion4StoreUpgradesKeepingItsRows() throws {
