@@ -67,29 +67,28 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// Multiplies by a small factor and adds a small term in place; false on overflow.
+    @inline(__always)
     private mutating func multiplyAdd(_ factor: UInt64, _ term: UInt64) -> Bool {
-        var l = [limbs.0, limbs.1, limbs.2, limbs.3]
-        var carry = term
-        for i in 0..<4 {
-            let (hi, lo) = l[i].multipliedFullWidth(by: factor)
+        @inline(__always) func step(_ limb: inout UInt64, _ carry: inout UInt64) {
+            let (hi, lo) = limb.multipliedFullWidth(by: factor)
             let (sum, o) = lo.addingReportingOverflow(carry)
-            l[i] = sum
+            limb = sum
             carry = hi &+ (o ? 1 : 0)
         }
-        limbs = (l[0], l[1], l[2], l[3])
+        var carry = term
+        step(&limbs.0, &carry); step(&limbs.1, &carry); step(&limbs.2, &carry); step(&limbs.3, &carry)
         return carry == 0
     }
 
     /// Divides in place by a small divisor, returning the remainder.
     private mutating func divide(by d: UInt64) -> UInt64 {
-        var l = [limbs.0, limbs.1, limbs.2, limbs.3]
         var rem: UInt64 = 0
-        for i in stride(from: 3, through: 0, by: -1) {
-            let (q, r) = d.dividingFullWidth((rem, l[i]))
-            l[i] = q
+        func step(_ limb: inout UInt64) {
+            let (q, r) = d.dividingFullWidth((rem, limb))
+            limb = q
             rem = r
         }
-        limbs = (l[0], l[1], l[2], l[3])
+        step(&limbs.3); step(&limbs.2); step(&limbs.1); step(&limbs.0)
         return rem
     }
 
@@ -127,11 +126,36 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// Parses the UTF-8 bytes of a non-negative decimal integer, like ``init(decimal:)``.
     public init?(decimalDigits bytes: some Collection<UInt8>) {
+        if let parsed = bytes.withContiguousStorageIfAvailable({ UInt256(decimalBuffer: $0) }) {
+            guard let parsed else { return nil }
+            self = parsed
+            return
+        }
         var v = UInt256.zero
         guard !bytes.isEmpty else { return nil }
         for c in bytes {
             guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
             guard v.multiplyAdd(10, UInt64(c - UInt8(ascii: "0"))) else { return nil }
+        }
+        self = v
+    }
+
+    /// Decimal digits in contiguous bytes, 19 at a time (10^19 is the largest power of ten a limb holds).
+    private init?(decimalBuffer b: UnsafeBufferPointer<UInt8>) {
+        guard !b.isEmpty else { return nil }
+        var v = UInt256.zero
+        var start = 0, length = b.count % 19 == 0 ? 19 : b.count % 19
+        while start < b.count {
+            var chunk: UInt64 = 0, scale: UInt64 = 1
+            for i in start..<(start + length) {
+                let d = b[i] &- UInt8(ascii: "0")
+                guard d < 10 else { return nil }
+                chunk = chunk &* 10 &+ UInt64(d)
+                scale = scale &* 10
+            }
+            guard v.multiplyAdd(scale, chunk) else { return nil }
+            start += length
+            length = 19
         }
         self = v
     }

@@ -231,23 +231,46 @@ struct EthereumDecodeTests {
         #expect(UInt256(decimal: "170141183460469231731687303715884105727")?.int128 == Int128.max)
         #expect(UInt256(decimal: "170141183460469231731687303715884105728")?.int128 == nil)
     }
-}
 
-extension EthereumDecodeTests {
-    /// The same blocks traced by Parity (`trace_block`) and geth (`callTracer`) give the same internal transfers.
-    @Test(arguments: ["block_with_create", "block_with_error", "block_with_subtraces", "block_with_suicide"])
-    func parityAndGethGiveTheSameInternalTransfers(folder: String) throws {
-        let parity = EthRecord.internalTransfers(try Self.decodeReplies("test_export_traces_job/\(folder)"))
-        let gethRecords = try Self.decodeReplies("test_extract_geth_traces_job/\(folder)")
-        let geth = EthRecord.internalTransfers(gethRecords)
-        // Old geth callTracers give a self-destruct no beneficiary or value: those are flagged, and are exactly
-        // what Parity has beyond geth.
-        let incomplete = Set(gethRecords.filter { $0["incomplete"] == .bool(true) }.map { [$0.csvText("transaction_index"), $0.csvText("trace_address")] })
-        #expect(parity.filter { !incomplete.contains(Array($0.prefix(2))) } == geth)
-        #expect(parity.filter { incomplete.contains(Array($0.prefix(2))) }.count == incomplete.count)
-        // The rule is not vacuous here: the self-destruct block moves 0.05 ETH internally.
-        if folder == "block_with_suicide" {
-            #expect(parity == [["0", "0", "0x474faa5018639791952fae334e2911700ac7fe9b", "0x83973747eec131bf9a08ac64fb1a518e891bdf4b", "50000000000000000"]])
+    /// Decimal text of every length up to 2^256's 78 digits (read 19 digits at a time) parses to the value a
+    /// digit-by-digit reference computes, from contiguous bytes and from any other collection; a non-digit in any
+    /// 19-digit chunk, an empty text and anything above 2^256 − 1 are refused.
+    @Test func uint256DecimalTextOfEveryLengthMatchesAReference() throws {
+        /// Digit by digit, in 32-bit limbs: the value, or nil beyond 2^256 − 1.
+        func reference(_ text: String) -> UInt256? {
+            guard !text.isEmpty else { return nil }
+            var l = [UInt64](repeating: 0, count: 8)
+            for c in text.utf8 {
+                guard c >= 48, c <= 57 else { return nil }
+                var carry = UInt64(c - 48)
+                for i in 0..<8 { let x = l[i] * 10 + carry; l[i] = x & 0xffff_ffff; carry = x >> 32 }
+                guard carry == 0 else { return nil }
+            }
+            return UInt256(limbs: (l[0] | l[1] << 32, l[2] | l[3] << 32, l[4] | l[5] << 32, l[6] | l[7] << 32))
         }
+        var rng = SeededRandom(seed: 0x2569)
+        let max = "115792089237316195423570985008687907853269984665640564039457584007913129639935"
+        var texts = ["0", "00", "1", "9999999999999999999", "10000000000000000000", "18446744073709551615", "18446744073709551616",
+                     max, "115792089237316195423570985008687907853269984665640564039457584007913129639936",
+                     String(repeating: "9", count: 78), String(repeating: "0", count: 80) + "7", ""]
+        for length in 1...79 {
+            for _ in 0..<20 { texts.append(String((0..<length).map { _ in Character(String(rng.next() % 10)) })) }
+            var bad = Array(String((0..<length).map { _ in Character(String(rng.next() % 10)) }).utf8)
+            bad[Int(rng.next() % UInt64(length))] = [UInt8(ascii: "a"), UInt8(ascii: " "), UInt8(ascii: "-"), 47, 58][Int(rng.next() % 5)]
+            texts.append(String(decoding: bad, as: UTF8.self))
+        }
+        for text in texts {
+            let expected = reference(text)
+            #expect(UInt256(decimal: text) == expected, "\(text)")
+            #expect(UInt256(decimalDigits: Array(text.utf8)) == expected, "\(text)")
+            #expect(UInt256(decimalDigits: text.utf8.lazy.map { $0 }) == expected, "\(text) (not contiguous)")
+            if let expected { #expect(expected.description == String(text.drop { $0 == "0" }).ifEmpty("0")) }
+        }
+        #expect(UInt256(decimal: max)?.description == max)
     }
 }
+
+private extension String {
+    func ifEmpty(_ other: String) -> String { isEmpty ? other : self }
+}
+
