@@ -74,25 +74,36 @@ extension EthETLReader {
                 return TypedCSVRows(csv: csv, kind: kind, names: names, columns: columns, path: path)
             }
             var txs = try open(transactions, .transaction), rxs = try open(receipts, .receipt)
-            var next = try rxs?.next()
+            // The next receipt, read when a transaction needs it: a receipt naming the hash of the transaction just
+            // read shares that string instead of making its own.
+            var next: (row: EthRow, line: Int)?, receiptsLeft = rxs != nil
+            func receipt(after hash: String?) throws -> (row: EthRow, line: Int)? {
+                if next == nil && receiptsLeft {
+                    next = try rxs?.next(sharing: hash)
+                    receiptsLeft = next != nil
+                }
+                return next
+            }
             func position(_ block: Int64?, _ index: Int64?) -> (Int64, Int64) { (block ?? .min, index ?? .min) }
             while let (row, line) = try txs?.next() {
                 guard case .transaction(let t) = row, t.hash != nil else { try add(row, line, 0); continue }
                 // Receipts before this transaction's position go first, on their own.
-                while let (r, rl) = next, case .receipt(let rf) = r, position(rf.block, rf.index) < position(t.block, t.index) {
+                while let (r, rl) = try receipt(after: t.hash), case .receipt(let rf) = r,
+                      position(rf.block, rf.index) < position(t.block, t.index) {
                     try add(r, rl, 1)
-                    next = try rxs?.next()
+                    next = nil
                 }
-                if let (r, _) = next, case .receipt(let rf) = r, rf.block == t.block, rf.index == t.index, rf.transactionHash == t.hash {
+                if let (r, _) = try receipt(after: t.hash), case .receipt(let rf) = r, rf.block == t.block, rf.index == t.index,
+                   rf.transactionHash == t.hash {
                     try add(.transactionWithReceipt(t, rf), line, 0)
-                    next = try rxs?.next()
+                    next = nil
                 } else {
                     try add(row, line, 0)
                 }
             }
-            while let (r, rl) = next {
+            while let (r, rl) = try receipt(after: nil) {
                 try add(r, rl, 1)
-                next = try rxs?.next()
+                next = nil
             }
             try batches.flush(push)
         }, consume: body)
@@ -134,15 +145,29 @@ extension EthETLReader {
             hasReceipt = names.contains { $0.hasPrefix("receipt_") && wanted($0, kind: kind, columns) }
         }
 
+        /// The block hash of the last transaction read: most rows repeat it, and share its string.
+        private var lastBlockHash: String?
+
         /// The next row and the line it starts on, or nil at the end of the file.
-        mutating func next() throws -> (row: EthRow, line: Int)? {
+        /// - Parameter knownHash: a transaction hash the row's own, when equal, is given as (sharing its storage).
+        mutating func next(sharing knownHash: String? = nil) throws -> (row: EthRow, line: Int)? {
             guard try csv.nextRecord() else { return nil }
             let line = csv.recordLine
-            let row = try csv.withFields { f in try self.row(f, line: line) }
+            let row = try csv.withFields { f in try self.row(f, line: line, sharing: knownHash) }
+            if case .transaction(let t) = row { lastBlockHash = t.blockHash }
             return (row, line)
         }
 
-        private func row(_ f: CSVReader.Fields, line: Int) throws -> EthRow {
+        /// `known` when `bytes` are its UTF-8 bytes.
+        @inline(__always)
+        private static func same(_ known: String?, _ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+            guard let known, known.utf8.count == bytes.count,
+                  known.utf8.withContiguousStorageIfAvailable({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) == true
+            else { return nil }
+            return known
+        }
+
+        private func row(_ f: CSVReader.Fields, line: Int, sharing knownHash: String?) throws -> EthRow {
             guard f.count == width else {
                 throw IngestError(.corrupt, "\(f.count) fields where the header has \(width)", path: path, line: line)
             }
@@ -160,10 +185,12 @@ extension EthETLReader {
                 if c.type == .number, isCanonicalDigits(b) { return UInt256(decimalDigits: b) }
                 return try slow(c).uintValue
             }
-            func text(_ c: Column?) throws -> String? {
+            func text(_ c: Column?, sharing known: String? = nil) throws -> String? {
                 guard let c else { return nil }
                 let b = f[c.index]
-                if c.type == .address ? isPlainAddress(b) : (c.type == .other && isPlainHex(b)) { return String(decoding: b, as: UTF8.self) }
+                if c.type == .address ? isPlainAddress(b) : (c.type == .other && isPlainHex(b)) {
+                    return Self.same(known, b) ?? String(decoding: b, as: UTF8.self)
+                }
                 return try slow(c).textValue
             }
             func isNull(_ c: Column?) -> Bool {
@@ -173,7 +200,8 @@ extension EthETLReader {
             for c in others { _ = try slow(c) }
             switch kind {
             case .transaction:
-                let t = EthTransactionFields(block: try int(blockNumber), blockTimestamp: try int(blockTimestamp), blockHash: try text(blockHash),
+                let t = EthTransactionFields(block: try int(blockNumber), blockTimestamp: try int(blockTimestamp),
+                                             blockHash: try text(blockHash, sharing: lastBlockHash),
                                              hash: try text(hash), index: try int(transactionIndex), from: try text(from), to: try text(to),
                                              value: try uint(amount), gas: try int(gas), gasPrice: try uint(gasPrice))
                 // A transaction exported with its receipt (see `expand`): both, written together.
@@ -183,7 +211,7 @@ extension EthETLReader {
                                          contractAddress: try text(receiptContract))
                 return .transactionWithReceipt(t, r)
             case .receipt:
-                return .receipt(EthReceiptFields(block: try int(blockNumber), transactionHash: try text(transactionHash),
+                return .receipt(EthReceiptFields(block: try int(blockNumber), transactionHash: try text(transactionHash, sharing: knownHash),
                                                  index: try int(transactionIndex), from: try text(from), status: try int(status),
                                                  gasUsed: try int(gasUsed), effectiveGasPrice: try uint(effectivePrice),
                                                  contractAddress: try text(contract)))
