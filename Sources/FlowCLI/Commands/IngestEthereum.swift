@@ -84,8 +84,10 @@ struct EthIngestRun {
     /// files committed before it are complete.
     mutating func run(_ body: (inout EthIngestRun) throws -> Void) throws {
         var failure: Error?
-        do { try body(&self) } catch { failure = error }
-        do { try derivePending() } catch { if failure == nil { failure = error } }
+        try store.withCheckpointsInBackground {
+            do { try body(&self) } catch { failure = error }
+            do { try derivePending() } catch { if failure == nil { failure = error } }
+        }
         awaiting.subtract(try store.ethBlocksWithTime(chain: chain, among: awaiting))
         if let failure { throw failure }
     }
