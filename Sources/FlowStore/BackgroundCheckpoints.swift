@@ -17,7 +17,8 @@ extension Store {
     }
 }
 
-/// The thread of ``Store/withCheckpointsInBackground(_:)``: a passive checkpoint every few milliseconds.
+/// The thread of ``Store/withCheckpointsInBackground(_:)``: a passive checkpoint every few milliseconds. One that
+/// fails (another process holding the log, say) leaves its frames to the next, or to the writer's own checkpoint.
 private final class BackgroundCheckpointer: @unchecked Sendable {
     private let condition = NSCondition()
     private var stopping = false, stopped = false

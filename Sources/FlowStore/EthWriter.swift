@@ -64,7 +64,6 @@ public final class EthWriter {
     /// Writes a block's derived transfers, many rows per statement: parameters 1–4 are the chain, source, time
     /// and block all rows share, then 7 per row (asset, from, to, amount, tx, log index, kind).
     private let insertTransfers: MultiRowInsert
-    private let bindTransferConstants: (Statement) -> Void
     private let insertTxs, insertTxsWithReceipts, insertTokens: MultiRowInsert
     private let findTxHash, findTokenTx: Statement
     /// Transactions (with or without receipts) or token transfers, one kind at a time, validated and waiting to be
@@ -117,16 +116,14 @@ public final class EthWriter {
             """
         insertTxs = MultiRowInsert(
             db: db, head: "INSERT INTO eth_transactions(chain, hash, block, tx_index, from_address, to_address, value, gas, gas_price)",
-            shared: 1, perRow: 8, row: { p in "(?1, \((p..<(p + 8)).map { "?\($0)" }.joined(separator: ", ")))" },
+            shared: 1, perRow: 8, row: { p in "(?1, \(MultiRowInsert.parameters(p, 8)))" },
             tail: txUpdate + " WHERE eth_transactions.hash = excluded.hash")
         insertTxsWithReceipts = MultiRowInsert(
             db: db, head: """
                 INSERT INTO eth_transactions(chain, hash, block, tx_index, from_address, to_address, value, gas, gas_price, has_receipt, status,
                     gas_used, effective_gas_price, contract_address)
                 """,
-            shared: 1, perRow: 12, row: { p in
-                "(?1, \((p..<(p + 8)).map { "?\($0)" }.joined(separator: ", ")), 1, \(((p + 8)..<(p + 12)).map { "?\($0)" }.joined(separator: ", ")))"
-            },
+            shared: 1, perRow: 12, row: { p in "(?1, \(MultiRowInsert.parameters(p, 8)), 1, \(MultiRowInsert.parameters(p + 8, 4)))" },
             tail: txUpdate + """
                 , has_receipt = 1, status = excluded.status, gas_used = excluded.gas_used,
                     effective_gas_price = excluded.effective_gas_price, contract_address = excluded.contract_address
@@ -153,7 +150,7 @@ public final class EthWriter {
             """)
         insertTokens = MultiRowInsert(
             db: db, head: "INSERT INTO eth_token_transfers(chain, tx_hash, log_index, block, token, from_address, to_address, value, fungible)",
-            shared: 1, perRow: 8, row: { p in "(?1, \((p..<(p + 8)).map { "?\($0)" }.joined(separator: ", ")))" },
+            shared: 1, perRow: 8, row: { p in "(?1, \(MultiRowInsert.parameters(p, 8)))" },
             tail: "ON CONFLICT DO UPDATE SET fungible = min(fungible, excluded.fungible) WHERE eth_token_transfers.tx_hash = excluded.tx_hash")
         findTokenTx = try db.prepare("SELECT tx_hash FROM eth_token_transfers WHERE chain = ?1 AND block = ?2 AND log_index = ?3")
         insertWithdrawal = try db.prepare("""
@@ -186,11 +183,9 @@ public final class EthWriter {
             """)
         forgetDerived = try db.prepare("DELETE FROM eth_derived WHERE chain = ?1 AND block = ?2")
         derivation = try EthDerivationReader(db: db, chain: chain)
-        let sourceID = batch.sourceID
         insertTransfers = MultiRowInsert(
             db: db, head: "INSERT INTO transfers(chain, asset_id, from_id, to_id, amount, time, tx, block, log_index, source_id, kind)",
             shared: 4, perRow: 7, row: { p in "(?1, ?\(p), ?\(p + 1), ?\(p + 2), ?\(p + 3), ?3, ?\(p + 4), ?4, ?\(p + 5), ?2, ?\(p + 6))" })
-        bindTransferConstants = { s in s.bind(1, chain); s.bind(2, sourceID) }
     }
 
     private func fail(_ r: EthRecord, _ message: String) -> StoreError { fail(origin: r.origin, message) }
@@ -598,8 +593,7 @@ public final class EthWriter {
                              + "the store and tracer hold; refusing to truncate it", path: store.path)
         }
         return DerivedTransferRow(asset: asset, from: try addresses.id(of: t.from, scriptType: .account),
-                                         to: try addresses.id(of: t.to, scriptType: .account), amount: exact, tx: t.tx, index: t.index,
-                                         kind: t.kind)
+                                  to: try addresses.id(of: t.to, scriptType: .account), amount: exact, tx: t.tx, index: t.index, kind: t.kind)
     }
 
     /// Rewrites the derived transfers of one block from the `eth_*` tables.
@@ -628,8 +622,9 @@ public final class EthWriter {
             unknownStatusByBlock[block] = d.unknownStatus
             let eth = try asset("ETH", decimals: 18)
             let rows = try d.transfers.map { t in try row(t, asset: try t.token.map { try asset($0, decimals: nil) } ?? eth, block: block) }
+            let sourceID = batch.sourceID
             try insertTransfers.insert(count: rows.count, bindShared: { s in
-                bindTransferConstants(s); s.bind(3, time); s.bind(4, block)
+                s.bind(1, chain); s.bind(2, sourceID); s.bind(3, time); s.bind(4, block)
             }, bind: { s, i, p in
                 let row = rows[i]
                 s.bind(p, row.asset); s.bind(p + 1, row.from); s.bind(p + 2, row.to)

@@ -244,6 +244,11 @@ public final class MultiRowInsert {
         self.maxRows = maxRows
     }
 
+    /// `count` numbered parameters from `first`: "?5, ?6, ?7".
+    public static func parameters(_ first: Int32, _ count: Int32) -> String {
+        (first..<(first + count)).map { "?\($0)" }.joined(separator: ", ")
+    }
+
     private func statement(rows count: Int) throws -> Statement {
         if let s = statements[count] { return s }
         let values = (0..<count).map { row(shared + 1 + Int32($0) * perRow) }.joined(separator: ", ")

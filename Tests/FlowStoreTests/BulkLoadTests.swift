@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 @Suite("Bulk loads")
-struct BackgroundCheckpointTests {
+struct BulkLoadTests {
     private func fileSize(_ path: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? -1
     }
