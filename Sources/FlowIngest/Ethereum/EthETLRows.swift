@@ -111,8 +111,31 @@ extension EthETLReader {
 
     /// The rows of a CSV export of a typed kind, read one at a time (past the header).
     struct TypedCSVRows {
-        struct Column { let index: Int; let name: String; let type: ColumnType }
         private var csv: CSVReader
+        private let layout: Layout
+        /// The block hash of the last transaction read: most rows repeat it, and share its string.
+        private var lastBlockHash: String?
+
+        init(csv: CSVReader, kind: EthRecord.Kind, names: [String], columns: [EthRecord.Kind: Set<String>]?, path: String) {
+            self.csv = csv
+            layout = Layout(kind: kind, names: names, columns: columns, path: path)
+        }
+
+        /// The next row and the line it starts on, or nil at the end of the file.
+        /// - Parameter knownHash: a transaction hash the row's own, when equal, is given as (sharing its storage).
+        mutating func next(sharing knownHash: String? = nil) throws -> (row: EthRow, line: Int)? {
+            guard try csv.nextRecord() else { return nil }
+            let line = csv.recordLine, layout = self.layout, lastBlockHash = self.lastBlockHash
+            let row = try csv.withFields { f in try layout.row(f, line: line, sharing: knownHash, lastBlockHash: lastBlockHash) }
+            if case .transaction(let t) = row { self.lastBlockHash = t.blockHash }
+            return (row, line)
+        }
+    }
+
+    /// Where a typed kind's columns are in a CSV export and how their text is read: a class, so reading a row
+    /// copies none of it.
+    final class Layout {
+        struct Column { let index: Int; let name: String; let type: ColumnType }
         let kind: EthRecord.Kind
         let path: String
         private let width: Int
@@ -123,8 +146,8 @@ extension EthETLReader {
         private let others: [Column]
         private let hasReceipt: Bool
 
-        init(csv: CSVReader, kind: EthRecord.Kind, names: [String], columns: [EthRecord.Kind: Set<String>]?, path: String) {
-            self.csv = csv; self.kind = kind; self.path = path
+        init(kind: EthRecord.Kind, names: [String], columns: [EthRecord.Kind: Set<String>]?, path: String) {
+            self.kind = kind; self.path = path
             width = names.count
             var used: Set<Int> = []
             func column(_ name: String) -> Column? {
@@ -145,19 +168,6 @@ extension EthETLReader {
             hasReceipt = names.contains { $0.hasPrefix("receipt_") && wanted($0, kind: kind, columns) }
         }
 
-        /// The block hash of the last transaction read: most rows repeat it, and share its string.
-        private var lastBlockHash: String?
-
-        /// The next row and the line it starts on, or nil at the end of the file.
-        /// - Parameter knownHash: a transaction hash the row's own, when equal, is given as (sharing its storage).
-        mutating func next(sharing knownHash: String? = nil) throws -> (row: EthRow, line: Int)? {
-            guard try csv.nextRecord() else { return nil }
-            let line = csv.recordLine
-            let row = try csv.withFields { f in try self.row(f, line: line, sharing: knownHash) }
-            if case .transaction(let t) = row { lastBlockHash = t.blockHash }
-            return (row, line)
-        }
-
         /// `known` when `bytes` are its UTF-8 bytes.
         @inline(__always)
         private static func same(_ known: String?, _ bytes: UnsafeBufferPointer<UInt8>) -> String? {
@@ -167,7 +177,8 @@ extension EthETLReader {
             return known
         }
 
-        private func row(_ f: CSVReader.Fields, line: Int, sharing knownHash: String?) throws -> EthRow {
+        /// The row `f` (read at `line`); a hash equal to `knownHash`, or a block hash equal to `lastBlockHash`, is that string.
+        func row(_ f: CSVReader.Fields, line: Int, sharing knownHash: String?, lastBlockHash: String?) throws -> EthRow {
             guard f.count == width else {
                 throw IngestError(.corrupt, "\(f.count) fields where the header has \(width)", path: path, line: line)
             }
