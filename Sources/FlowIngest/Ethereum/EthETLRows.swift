@@ -112,13 +112,13 @@ extension EthETLReader {
     /// The rows of a CSV export of a typed kind, read one at a time (past the header).
     struct TypedCSVRows {
         private var csv: CSVReader
-        private let layout: Layout
+        private let layout: TypedCSVLayout
         /// The block hash of the last transaction read: most rows repeat it, and share its string.
         private var lastBlockHash: String?
 
         init(csv: CSVReader, kind: EthRecord.Kind, names: [String], columns: [EthRecord.Kind: Set<String>]?, path: String) {
             self.csv = csv
-            layout = Layout(kind: kind, names: names, columns: columns, path: path)
+            layout = TypedCSVLayout(kind: kind, names: names, columns: columns, path: path)
         }
 
         /// The next row and the line it starts on, or nil at the end of the file.
@@ -134,7 +134,7 @@ extension EthETLReader {
 
     /// Where a typed kind's columns are in a CSV export and how their text is read: a class, so reading a row
     /// copies none of it.
-    final class Layout {
+    final class TypedCSVLayout {
         struct Column { let index: Int; let name: String; let type: ColumnType }
         let kind: EthRecord.Kind
         let path: String
