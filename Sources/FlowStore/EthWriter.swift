@@ -213,7 +213,7 @@ public final class EthWriter {
         for i in rows.rows.indices {
             switch rows.rows[i] {
             case .transaction(let t): records += 1; try add(t, origin: { rows.origin(i) })
-            case .receipt(let r): records += 1; try flushPending(); try add(r, origin: rows.origin(i))
+            case .receipt(let r): records += 1; try add(r, origin: rows.origin(i))
             case .transactionWithReceipt(let t, let r): records += 2; try add(t, receipt: r, origin: { rows.origin(i) })
             case .tokenTransfer(let t): records += 1; try addToken(t, fungible: true, origin: { rows.origin(i) })
             case .record(let r): try add(r)
@@ -265,9 +265,7 @@ public final class EthWriter {
                 }
             }, done: { written, changes in
                 guard changes < written.count else { return }
-                for row in rows[written] where try storedHash(findTxHash, block: row.block, index: row.index) != row.hash {
-                    throw samePositionFailure(origin: row.origin(), hash: row.hash, block: row.block, index: row.index, what: "transaction")
-                }
+                try refuseFirstConflict(rows[written].map { ($0.block, $0.index, $0.hash, $0.origin) }, find: findTxHash, what: "transaction")
             })
         case .tokens(let rows):
             pending = .none
@@ -277,22 +275,28 @@ public final class EthWriter {
                 s.bind(p + 5, row.to); bindQuantity(s, p + 6, row.value); s.bind(p + 7, row.fungible ? 1 : 0)
             }, done: { written, changes in
                 guard changes < written.count else { return }
-                for row in rows[written] where try storedHash(findTokenTx, block: row.block, index: row.index) != row.tx {
-                    throw samePositionFailure(origin: row.origin(), hash: row.tx, block: row.block, index: row.index, what: "log")
-                }
+                try refuseFirstConflict(rows[written].map { ($0.block, $0.index, $0.tx, $0.origin) }, find: findTokenTx, what: "log")
             })
         }
     }
 
-    /// The transaction hash stored at a position by `find` (block, index), if any.
-    private func storedHash(_ find: Statement, block: Int64, index: Int64) throws -> String? {
-        find.rewind()
-        defer { find.rewind() }
-        find.bind(1, chain); find.bind(2, block); find.bind(3, index)
-        return try find.step() ? find.optionalText(0) : nil
+    /// After a multi-row upsert changed fewer rows than it wrote: refuses the first row whose position (block,
+    /// index) `find` shows holding another transaction's row.
+    private func refuseFirstConflict(_ rows: [(block: Int64, index: Int64, hash: String, origin: () -> String)], find: Statement,
+                                     what: String) throws {
+        for row in rows {
+            find.rewind()
+            defer { find.rewind() }
+            find.bind(1, chain); find.bind(2, row.block); find.bind(3, row.index)
+            let stored = try find.step() ? find.optionalText(0) : nil
+            if stored != row.hash {
+                throw samePositionFailure(origin: row.origin(), hash: row.hash, block: row.block, index: row.index, what: what)
+            }
+        }
     }
 
     private func add(_ r: EthReceiptFields, origin: @autoclosure () -> String) throws {
+        try flushPending()  // it may complete a transaction still waiting there
         guard let block = r.block else { throw fail(origin: origin(), "receipt without block_number") }
         guard let hash = r.transactionHash else { throw fail(origin: origin(), "receipt without transaction_hash") }
         guard let index = r.index else { throw fail(origin: origin(), "receipt without transaction_index") }

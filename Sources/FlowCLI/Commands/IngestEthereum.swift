@@ -22,10 +22,12 @@ struct EthIngestRun {
     var unknownStatus: [Int64: Int] = [:]
     var awaiting: Set<Int64> = []
     /// The digests of the run's files, worked out ahead on a thread of their own.
-    var digests: FileDigest.Ahead?
+    let digests: FileDigest.Ahead?
 
-    init(options: IngestOptions, format: String, chain: String, deferDerivation: Bool = true) throws {
+    /// - Parameter files: the files the run will ingest, whose digests are worked out ahead.
+    init(options: IngestOptions, format: String, chain: String, files: [String] = [], deferDerivation: Bool = true) throws {
         self.options = options; self.format = format; self.chain = chain; self.deferDerivation = deferDerivation
+        digests = files.isEmpty ? nil : FileDigest.Ahead(paths: files)
         progress = ProgressReporter(quiet: options.quiet)
         do { store = try Store(path: options.db) } catch let e as StoreError {
             throw CLIFailure(message: "cannot open the store: \(e)", exitCode: e.isBusy ? ExitStatus.busy : ExitStatus.cannotCreate)
@@ -149,9 +151,8 @@ struct IngestEthRPCJSON: ParsableCommand {
 
     func run() throws {
         try withExitCodes {
-            var run = try EthIngestRun(options: options, format: "eth-rpc-json", chain: chain)
+            var run = try EthIngestRun(options: options, format: "eth-rpc-json", chain: chain, files: files)
             defer { run.summary() }
-            run.digests = FileDigest.Ahead(paths: files)
             try run.run { run in for path in files {
                 try run.file(path) { writer in
                     let bytes: [UInt8]
@@ -190,10 +191,9 @@ struct IngestEthETL: ParsableCommand {
 
     func run() throws {
         try withExitCodes {
-            var run = try EthIngestRun(options: options, format: "eth-etl", chain: chain)
+            var run = try EthIngestRun(options: options, format: "eth-etl", chain: chain, files: files)
             defer { run.summary() }
             let chunk = max(1, options.batchRows)
-            run.digests = FileDigest.Ahead(paths: files)
             // Stores the rows of one read, committing every `chunk` rows.
             func store(_ writer: EthWriter, _ read: ((EthRowBatch) throws -> Void) throws -> Void) throws {
                 var uncommitted = 0
@@ -259,10 +259,9 @@ struct IngestTokenList: ParsableCommand {
             guard let id = chainID ?? TokenListReader.chainIDs[chain] else {
                 throw CLIFailure(message: "no known chain id for '\(chain)': give --chain-id", exitCode: 64)
             }
-            var run = try EthIngestRun(options: options, format: "token-list", chain: chain)
+            var run = try EthIngestRun(options: options, format: "token-list", chain: chain, files: files)
             defer { run.summary() }
             let note = run.progress.note
-            run.digests = FileDigest.Ahead(paths: files)
             try run.run { run in for path in files {
                 try run.file(path) { writer in
                     let json: JSONValue
@@ -298,10 +297,9 @@ struct IngestEtherscan: ParsableCommand {
 
     func run() throws {
         try withExitCodes {
-            var run = try EthIngestRun(options: options, format: "etherscan", chain: chain)
+            var run = try EthIngestRun(options: options, format: "etherscan", chain: chain, files: files)
             defer { run.summary() }
             let token = self.token
-            run.digests = FileDigest.Ahead(paths: files)
             try run.run { run in for path in files {
                 try run.file(path) { writer in
                     try writer.add(try EtherscanReader.read(path: path, token: token))
