@@ -408,10 +408,7 @@ public enum JSONFile {
 
     /// Streams a JSON Lines file, one parsed value per non-blank line, with its 1-based line number.
     public static func forEachLine(path: String, _ body: (JSONValue, Int) throws -> Void) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw IngestError(FileManager.default.fileExists(atPath: path) ? .unreadable : .missingFile, "cannot open", path: path)
-        }
-        defer { try? handle.close() }
+        let file = try FileStream(path: path)
         var buffer = [UInt8]()
         var lineNumber = 0
         var offset = 0
@@ -428,10 +425,7 @@ public enum JSONFile {
                 throw located
             }
         }
-        while true {
-            let chunk = (try? handle.read(upToCount: 1 << 20)) ?? Data()
-            if chunk.isEmpty { break }
-            buffer.append(contentsOf: chunk)
+        while try file.read(appendingTo: &buffer, upTo: 1 << 20) > 0 {
             var start = 0
             while let nl = buffer[start...].firstIndex(of: 0x0a) {
                 try emit(buffer[start..<nl])

@@ -21,7 +21,7 @@ extension String {
 /// Format reference: RFC 4180.
 public struct CSVReader {
     public let path: String
-    private let handle: FileHandle
+    private let file: FileStream
     private var buffer: [UInt8] = []
     private var position = 0
     private var atEOF = false
@@ -30,20 +30,16 @@ public struct CSVReader {
     private var line = 1
 
     public init(path: String) throws {
-        guard let h = FileHandle(forReadingAtPath: path) else {
-            throw IngestError(FileManager.default.fileExists(atPath: path) ? .unreadable : .missingFile,
-                              FileManager.default.fileExists(atPath: path) ? "cannot open the file" : "no such file", path: path)
-        }
+        file = try FileStream(path: path)
         self.path = path
-        handle = h
     }
 
-    private mutating func fill() -> Bool {
+    /// Reads the next piece of the file into the buffer; `false` at its end.
+    /// - Throws: ``IngestError`` `unreadable` at the byte offset of a failed read.
+    private mutating func fill() throws -> Bool {
         guard !atEOF else { return false }
         if position > 0 { buffer.removeFirst(position); position = 0 }
-        let chunk = (try? handle.read(upToCount: 1 << 20)) ?? Data()
-        if chunk.isEmpty { atEOF = true; try? handle.close(); return false }
-        buffer.append(contentsOf: chunk)
+        if try file.read(appendingTo: &buffer, upTo: 1 << 20) == 0 { atEOF = true; file.close(); return false }
         return true
     }
 
@@ -100,7 +96,7 @@ public struct CSVReader {
     /// - Throws: ``IngestError`` `corrupt` with the line for an unterminated quote or stray quote.
     public mutating func nextRecord() throws -> Bool {
         while true {
-            if position >= buffer.count && !fill() { return false }
+            if try position >= buffer.count && !fill() { return false }
             // Skip blank lines.
             let c = buffer[position]
             if c == 0x0a { position += 1; line += 1; continue }
@@ -143,7 +139,7 @@ public struct CSVReader {
                 if atLineFeed { line += 1 }
                 return true
             case .needMore:
-                _ = fill()  // more bytes, or the end of the file (then the record ends with it): scan again
+                _ = try fill()  // more bytes, or the end of the file (then the record ends with it): scan again
             case .slow:
                 try slowRecord()
                 return true
@@ -162,7 +158,7 @@ public struct CSVReader {
         var wasQuoted = false
         func endField() { starts.append(fieldStart); ends.append(scratch.count); fieldStart = scratch.count }
         while true {
-            if position >= buffer.count && !fill() {
+            if try position >= buffer.count && !fill() {
                 if inQuotes {
                     throw IngestError(.corrupt, "unterminated quoted field", path: path, line: recordLine)
                 }
@@ -173,7 +169,7 @@ public struct CSVReader {
             position += 1
             if inQuotes {
                 if c == 0x22 {
-                    if position >= buffer.count { _ = fill() }
+                    if position >= buffer.count { _ = try fill() }
                     if position < buffer.count && buffer[position] == 0x22 {
                         scratch.append(0x22)
                         position += 1

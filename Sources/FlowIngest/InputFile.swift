@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Whole-file reads for the small inputs read at once (JSON replies, label lists, TagPacks), naming the file in errors.
 public enum InputFile {
@@ -10,5 +11,57 @@ public enum InputFile {
             throw IngestError(exists ? .unreadable : .missingFile, exists ? "cannot read the file" : "no such file", path: path)
         }
         return [UInt8](data)
+    }
+}
+
+/// A file streamed with read(2) straight into the caller's buffer, for the large inputs read piece by piece (CSV,
+/// JSON Lines, digests). Foundation's `FileHandle.read(upToCount:)` reads a regular file 4 KiB per system call and
+/// hands back a `Data` the caller copies again; this reads the size asked in one call and copies once. A failed read
+/// is an error naming the file and the byte offset it was reading at, never an early end of the file.
+public final class FileStream {
+    public let path: String
+    private var fd: Int32
+    /// Bytes read so far: the offset of the next read.
+    public private(set) var offset = 0
+
+    /// - Throws: ``IngestError`` `missingFile` or `unreadable`, naming the file.
+    public init(path: String) throws {
+        self.path = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw IngestError(exists ? .unreadable : .missingFile, exists ? "cannot open the file" : "no such file", path: path,
+                              underlying: exists ? reason : nil)
+        }
+    }
+
+    deinit { close() }
+
+    /// Closes the file (reads after this find its end). Safe to call more than once.
+    public func close() {
+        if fd >= 0 { _ = Glibc.close(fd); fd = -1 }
+    }
+
+    /// Appends up to `count` bytes of the file to `buffer`; 0 at the end of the file.
+    /// - Throws: ``IngestError`` `unreadable` with the byte offset of the read that failed.
+    @discardableResult
+    public func read(appendingTo buffer: inout [UInt8], upTo count: Int) throws -> Int {
+        guard fd >= 0, count > 0 else { return 0 }
+        let old = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: count))
+        var got = 0
+        while true {
+            got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + old, count) }
+            if got >= 0 || errno != EINTR { break }
+        }
+        guard got >= 0 else {
+            let reason = String(cString: strerror(errno))
+            buffer.removeLast(count)
+            throw IngestError(.unreadable, "read failed", path: path, byteOffset: offset, underlying: reason)
+        }
+        buffer.removeLast(count - got)
+        offset += got
+        return got
     }
 }

@@ -70,6 +70,28 @@ struct CSVReaderTests {
         }
     }
 
+    /// A file that opens but cannot be read (here a directory: read(2) fails with EISDIR) is an error naming the
+    /// file and the offset of the failed read, for every streamed reader: never an empty file or an early end.
+    @Test func aFailedReadIsAnErrorNotTheEndOfTheFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("unreadable-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func expectUnreadable(_ what: String, _ body: () throws -> Void) {
+            do {
+                try body()
+                Issue.record("\(what): no error")
+            } catch let e as IngestError {
+                #expect(e.code == .unreadable && e.path == dir && e.byteOffset == 0, "\(what): \(e)")
+                #expect("\(e)".contains("read failed") && "\(e)".contains("Is a directory"), "\(what): \(e)")
+            } catch {
+                Issue.record("\(what): \(error)")
+            }
+        }
+        expectUnreadable("CSV") { var reader = try CSVReader(path: dir); _ = try reader.nextRecord() }
+        expectUnreadable("digest") { _ = try FileDigest.sha256Hex(path: dir) }
+        expectUnreadable("JSON Lines") { try JSONFile.forEachLine(path: dir) { _, _ in } }
+    }
+
     /// Records of random fields (quoted or not, with commas, quotes, CR and LF inside quotes) over more than one
     /// 1 MiB read buffer, so that fields and quote pairs straddle the refills: the same records as the reference.
     /// Long fields are plain or full of specials half the time each, so refills land in both kinds; several seeds.
