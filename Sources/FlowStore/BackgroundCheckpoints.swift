@@ -6,8 +6,10 @@ extension Store {
     /// writer's commits then only append to the log. The copies are SQLite's passive checkpoints, which never
     /// block the writer and never copy frames a commit has not finished; what is left at the end is copied when
     /// the writer's connection next checkpoints (at the latest when it closes), as without this.
+    /// A store being built aside keeps no log: `body` just runs.
     public func withCheckpointsInBackground<T>(_ body: () throws -> T) throws -> T {
-        let checkpointer = try BackgroundCheckpointer(path: path)
+        if isBuilding { return try body() }
+        let checkpointer = try BackgroundCheckpointer(path: file)
         try db.execute("PRAGMA wal_autocheckpoint = 0")
         defer {
             checkpointer.stop()

@@ -509,22 +509,24 @@ public final class EthWriter {
     }
 
     /// Commits what is open, then derives the transfers of every pending block of the chain, in block order,
-    /// `chunkBlocks` blocks per committed transaction (each removing its blocks from `eth_pending`). The blocks'
+    /// `chunkBlocks` blocks (or the blocks of about 400,000 transfers, when fewer) per committed transaction, each
+    /// removing its blocks from `eth_pending`. The blocks'
     /// records are read and their transfers worked out on a second thread, with a read-only connection of its
     /// own, while this one stores the transfers of the blocks before. Returns the blocks derived.
     @discardableResult
     public func derivePending(chunkBlocks: Int = 2000, progress: ((Int) -> Void)? = nil) throws -> Int {
         try commit()
-        let path = store.path, chain = self.chain
-        var done = 0, inChunk = 0
+        let path = store.file, name = store.path, chain = self.chain
+        var done = 0, inChunk = 0, derivedBefore = derived
         func commitChunk() throws {
             try batch.commit(counts: ["transfers_added": derived])
             done += inChunk
             inChunk = 0
+            derivedBefore = derived
             progress?(done)
         }
         try Pipeline.produceOnThread({ push in
-            let db = try Database(path: path, readOnly: true)
+            let db = try Database(path: path, readOnly: true, name: name)
             try db.execute("PRAGMA cache_size=-65536; PRAGMA mmap_size=\(1 << 40);")
             let reader = try EthDerivationReader(db: db, chain: chain)
             let next = try db.prepare("SELECT block FROM eth_pending WHERE chain = ?1 AND block > ?2 ORDER BY block LIMIT 64")
@@ -543,7 +545,7 @@ public final class EthWriter {
                 deletePending.bind(1, chain); deletePending.bind(2, d.block)
                 try deletePending.run()
                 inChunk += 1
-                if inChunk >= chunkBlocks { try commitChunk() }
+                if inChunk >= chunkBlocks || derived - derivedBefore >= 400_000 { try commitChunk() }
             }
         })
         if inChunk > 0 { try commitChunk() }

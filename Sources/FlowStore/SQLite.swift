@@ -31,13 +31,16 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 /// A SQLite connection. Not thread-safe: one connection per task.
 public final class Database {
     let handle: OpaquePointer
+    /// The file opened.
     public let path: String
+    /// What errors call the database: its path, or for a store built aside the path it is built for.
+    public let name: String
 
     /// Process-wide SQLite settings, made once before the first connection.
     private static let configured: Bool = flowtrace_sqlite3_disable_memstatus() == SQLITE_OK
 
     /// Opens (creating if needed) the database at `path`.
-    public init(path: String, readOnly: Bool = false) throws {
+    public init(path: String, readOnly: Bool = false, name: String? = nil) throws {
         _ = Database.configured
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
@@ -49,15 +52,26 @@ public final class Database {
         }
         handle = db
         self.path = path
+        self.name = name ?? path
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, 5_000)
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    private var closed = false
+
+    deinit { close() }
+
+    /// Closes the connection now (a statement still prepared on it keeps it open until that statement goes).
+    /// Nothing may use the connection afterwards.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        sqlite3_close_v2(handle)
+    }
 
     func error(_ rc: Int32, sql: String?) -> StoreError {
         StoreError(resultCode: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)),
-                   sql: sql, path: path)
+                   sql: sql, path: name)
     }
 
     /// Runs one or more SQL statements that return no rows.
@@ -67,7 +81,7 @@ public final class Database {
         if rc != SQLITE_OK {
             let message = err.map { String(cString: $0) } ?? "error"
             sqlite3_free(err)
-            throw StoreError(resultCode: sqlite3_extended_errcode(handle), message: message, sql: sql, path: path)
+            throw StoreError(resultCode: sqlite3_extended_errcode(handle), message: message, sql: sql, path: name)
         }
     }
 

@@ -8,16 +8,33 @@ public final class Store {
     public let db: Database
     /// Resolution state the last Bitcoin writer on this connection left for the next one.
     var bitcoinResolution: BitcoinResolutionState?
-    public var path: String { db.path }
+    /// Where a store built aside goes when complete, while it is being built.
+    var build: StoreBuild?
+    /// The store's path (for a store built aside, where it goes when complete: see ``file``).
+    public var path: String { db.name }
+    /// The file the store's connection has open: its path, or while it is built aside its build file.
+    public var file: String { db.path }
 
     /// Opens or creates the store at `path` and brings its schema up to date.
     /// - Throws: ``StoreError`` when the file is not a FlowTrace store of a known version.
-    public init(path: String, readOnly: Bool = false) throws {
+    public convenience init(path: String, readOnly: Bool = false) throws {
+        try self.init(path: path, readOnly: readOnly, build: nil)
+    }
+
+    /// A store opened for writing in place (write-ahead log, `build` nil), for reading, or as a new store built aside
+    /// (``Store/beginBuild(at:)``): no log, its rollback journal in memory, nothing synced until it is complete.
+    init(path: String, readOnly: Bool, build: StoreBuild?) throws {
         if readOnly && !FileManager.default.fileExists(atPath: path) {
             throw StoreError(resultCode: 14, message: "no store at this path", path: path)
         }
-        db = try Database(path: path, readOnly: readOnly)
-        if !readOnly {
+        db = try Database(path: path, readOnly: readOnly, name: build?.target)
+        self.build = build
+        if build != nil {
+            // Dirty pages are never spilled into the file before a commit: a spill would take the exclusive lock a
+            // reading connection (the derivation's) then waits on while the writer waits on it.
+            try db.execute("PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144; PRAGMA cache_spill=OFF;")
+            try migrate()
+        } else if !readOnly {
             try db.execute("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;")
             try migrate()
         } else {

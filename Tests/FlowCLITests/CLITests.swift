@@ -215,6 +215,30 @@ struct BinaryTests {
             #expect(try StoreBuilder.dump(Store(path: killed)) == StoreBuilder.dump(Store(path: reference)))
         }
     }
+
+    /// An `eth-etl` run building a new store aside, killed (SIGKILL) just before placing it: no store at the path,
+    /// only the build file; the next run removes that file and builds the same store as a run never killed.
+    @Test func aKilledBuildLeavesNoStoreAndTheNextRunBuildsIt() throws {
+        try withTemporaryDirectory { dir in
+            let files = StoreBuildTests.files
+            let reference = dir.appendingPathComponent("reference.sqlite").path, db = dir.appendingPathComponent("s.sqlite").path
+            #expect(runCLI(["ingest", "eth-etl"] + files + ["--db", reference, "--in-place"]).exitCode == 0)
+            let (k, kout, kerr) = try spawn(["ingest", "eth-etl"] + files + ["--db", db],
+                                            environment: ["FLOWTRACE_TEST_KILL_BEFORE_PLACING_BUILD": "1"])
+            _ = kout.fileHandleForReading.readDataToEndOfFile(); _ = kerr.fileHandleForReading.readDataToEndOfFile()
+            k.waitUntilExit()
+            #expect(k.terminationReason == .uncaughtSignal && k.terminationStatus == SIGKILL)
+            #expect(!FileManager.default.fileExists(atPath: db))
+            #expect(FileManager.default.fileExists(atPath: db + "-building"))
+            let (again, aout, aerr) = try spawn(["ingest", "eth-etl"] + files + ["--db", db, "--quiet"])
+            _ = aout.fileHandleForReading.readDataToEndOfFile()
+            let errors = String(decoding: aerr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            again.waitUntilExit()
+            #expect(again.terminationStatus == 0, "\(errors)")
+            #expect(!FileManager.default.fileExists(atPath: db + "-building"))
+            #expect(try StoreBuildTests.dump(db) == StoreBuildTests.dump(reference))
+        }
+    }
 }
 
 @Suite("flowtrace CLI, more inputs")

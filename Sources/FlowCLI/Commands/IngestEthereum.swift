@@ -24,12 +24,18 @@ struct EthIngestRun {
     /// The digests of the run's files, worked out ahead on a thread of their own.
     let digests: FileDigest.Ahead?
 
-    /// - Parameter files: the files the run will ingest, whose digests are worked out ahead.
-    init(options: IngestOptions, format: String, chain: String, files: [String] = [], deferDerivation: Bool = true) throws {
+    /// - Parameters:
+    ///   - files: the files the run will ingest, whose digests are worked out ahead.
+    ///   - buildAside: a store that does not exist yet is built aside and placed when the run ends
+    ///     (``Store/beginBuild(at:)``) instead of growing in place.
+    init(options: IngestOptions, format: String, chain: String, files: [String] = [], deferDerivation: Bool = true,
+         buildAside: Bool = false) throws {
         self.options = options; self.format = format; self.chain = chain; self.deferDerivation = deferDerivation
         digests = files.isEmpty ? nil : FileDigest.Ahead(paths: files)
         progress = ProgressReporter(quiet: options.quiet)
-        do { store = try Store(path: options.db) } catch let e as StoreError {
+        do {
+            store = try (buildAside && !files.isEmpty ? Store.beginBuild(at: options.db) : nil) ?? Store(path: options.db)
+        } catch let e as StoreError {
             throw CLIFailure(message: "cannot open the store: \(e)", exitCode: e.isBusy ? ExitStatus.busy : ExitStatus.cannotCreate)
         }
     }
@@ -84,13 +90,21 @@ struct EthIngestRun {
 
     /// Runs `body` (the files), then derives every pending block of the chain — also after a failed file, so the
     /// files committed before it are complete.
+    /// A store built aside is placed at the end, also after a failed file (its files before are complete there).
     mutating func run(_ body: (inout EthIngestRun) throws -> Void) throws {
         var failure: Error?
         try store.withCheckpointsInBackground {
             do { try body(&self) } catch { failure = error }
             do { try derivePending() } catch { if failure == nil { failure = error } }
         }
-        awaiting.subtract(try store.ethBlocksWithTime(chain: chain, among: awaiting))
+        do { awaiting.subtract(try store.ethBlocksWithTime(chain: chain, among: awaiting)) } catch { if failure == nil { failure = error } }
+        if store.isBuilding {
+            if ProcessInfo.processInfo.environment["FLOWTRACE_TEST_KILL_BEFORE_PLACING_BUILD"] != nil { kill(getpid(), SIGKILL) }
+            do { try store.completeBuild() } catch let e as StoreError {
+                throw CLIFailure(message: "\(e)", exitCode: e.isBusy ? ExitStatus.busy : ExitStatus.cannotCreate)
+            }
+            Timings.mark("place the new store")
+        }
         if let failure { throw failure }
     }
 
@@ -186,12 +200,16 @@ struct IngestEthETL: ParsableCommand {
 
     @OptionGroup var options: IngestOptions
     @Option(help: "Chain name.") var chain = "ethereum"
+    @Flag(name: .customLong("in-place"), help: ArgumentHelp(
+        "Grow a new store in place, committing as it goes: slower, but a killed run keeps the files it finished.",
+        discussion: "By default a store that does not exist yet is built aside (PATH-building) and appears at PATH when the run ends."))
+    var inPlace = false
     @Argument(help: "Export files (none: only derive the transfers of blocks an interrupted ingest left pending).")
     var files: [String] = []
 
     func run() throws {
         try withExitCodes {
-            var run = try EthIngestRun(options: options, format: "eth-etl", chain: chain, files: files)
+            var run = try EthIngestRun(options: options, format: "eth-etl", chain: chain, files: files, buildAside: !inPlace)
             defer { run.summary() }
             let chunk = max(1, options.batchRows)
             // Stores the rows of one read, committing every `chunk` rows.

@@ -1,0 +1,119 @@
+import FlowStore
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// `ingest eth-etl` into a store that does not exist yet builds it aside (`PATH-building`, no write-ahead log) and
+/// places it when the run ends; `--in-place` grows it in place instead. Both leave the same store.
+@Suite("New stores built aside", .serialized)
+struct StoreBuildTests {
+    static let stream = Paths.shared("eth/ethereum-etl/test_stream/blocks_17173049_17173050")
+    static let files = ["blocks", "transactions", "logs", "token_transfers"].map { "\(stream)/expected_\($0).json" }
+
+    /// Every table an Ethereum ingest writes, row by row (ids included), and the ingest log without its times (an
+    /// error it records names the store: as `<store>`).
+    static func dump(_ db: String) throws -> [String] {
+        let store = try Store(path: db, readOnly: true)
+        var out: [String] = []
+        for table in ["eth_blocks", "eth_transactions", "eth_token_transfers", "transfers", "addresses", "assets", "eth_derived",
+                      "eth_pending", "token_metadata"] {
+            let s = try store.db.prepare("SELECT * FROM \(table)")
+            out += try s.rows { r in table + ": " + (0..<r.columnCount).map { r.isNull($0) ? "null" : r.text($0) }.joined(separator: "|") }.sorted()
+        }
+        out += try store.db.prepare("SELECT id, path, sha256, format, status, transactions_added, transfers_added, error FROM sources ORDER BY id")
+            .rows { r in "sources: " + (0..<8).map { r.isNull($0) ? "null" : r.text($0).replacingOccurrences(of: db, with: "<store>") }.joined(separator: "|") }
+        return out
+    }
+
+    static func journalMode(_ db: String) throws -> String {
+        try Store(path: db, readOnly: true).db.prepare("PRAGMA journal_mode").rows { $0.text(0) }.first ?? ""
+    }
+
+    @Test func aNewStoreBuiltAsideEqualsOneGrownInPlace() throws {
+        try withTemporaryDirectory { dir in
+            let aside = dir.appendingPathComponent("aside.sqlite").path, inPlace = dir.appendingPathComponent("in-place.sqlite").path
+            let a = runCLI(["ingest", "eth-etl"] + Self.files + ["--db", aside, "--batch-rows", "100"])
+            #expect(a.exitCode == 0, "\(a.stderr)")
+            let b = runCLI(["ingest", "eth-etl"] + Self.files + ["--db", inPlace, "--batch-rows", "100", "--in-place"])
+            #expect(b.exitCode == 0, "\(b.stderr)")
+            let dump = try Self.dump(aside)
+            #expect(dump.filter { $0.hasPrefix("transfers: ") }.count > 500)
+            #expect(dump == (try Self.dump(inPlace)))
+            // Placed whole: nothing left beside it, a write-ahead log like every store, intact.
+            #expect(!FileManager.default.fileExists(atPath: aside + "-building"))
+            #expect(try Self.journalMode(aside) == "wal")
+            #expect(try Store(path: aside, readOnly: true).db.prepare("PRAGMA integrity_check").rows { $0.text(0) } == ["ok"])
+            // The placed store is an ordinary one: the next run ingests into it in place, and changes nothing here.
+            let again = runCLI(["ingest", "eth-etl"] + Self.files + ["--db", aside])
+            #expect(again.exitCode == 0 && again.stderr.contains("already ingested"), "\(again.stderr)")
+            #expect(try Self.dump(aside) == dump)
+        }
+    }
+
+    /// A bad file refuses its own rows only: the files before it are in the placed store, as in place.
+    @Test func aBadFileLeavesTheFilesBeforeItInThePlacedStore() throws {
+        try withTemporaryDirectory { dir in
+            let bad = dir.appendingPathComponent("bad.json").path
+            try #"{"type": "transaction", "hash": "0x01"}"#.write(toFile: bad, atomically: true, encoding: .utf8)
+            let aside = dir.appendingPathComponent("aside.sqlite").path, inPlace = dir.appendingPathComponent("in-place.sqlite").path
+            let a = runCLI(["ingest", "eth-etl"] + Self.files.prefix(2) + [bad, "--db", aside])
+            let b = runCLI(["ingest", "eth-etl"] + Self.files.prefix(2) + [bad, "--db", inPlace, "--in-place"])
+            #expect(a.exitCode == 65 && b.exitCode == 65)
+            #expect(a.stderr.contains("bad.json"), "\(a.stderr)")
+            let dump = try Self.dump(aside)
+            #expect(dump.contains { $0.hasPrefix("eth_transactions: ") })
+            #expect(dump.contains { $0.hasPrefix("sources: ") && $0.contains("|failed|")
+                                   && $0.contains("|<store>: \(bad):1: transaction without block_number") },
+                    "\(dump.filter { $0.hasPrefix("sources: ") })")
+            #expect(a.stderr.contains("error: \(aside): \(bad):1:"), "\(a.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: aside + "-building"))
+            #expect(dump == (try Self.dump(inPlace)))
+        }
+    }
+
+    /// While a build holds its file, a second build of the same store is refused (exit 75) and creates nothing; a
+    /// build file no one holds (a killed run's) is replaced.
+    @Test func aSecondBuildOfTheSameStoreIsRefused() throws {
+        try withTemporaryDirectory { (dir: URL) throws in
+            let db = dir.appendingPathComponent("s.sqlite").path, building = db + "-building"
+            #expect(FileManager.default.createFile(atPath: building, contents: Data("not a store".utf8)))
+            let fd = open(building, O_RDONLY)
+            #expect(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+            let refused = runCLI(["ingest", "eth-etl"] + Self.files + ["--db", db])
+            #expect(refused.exitCode == 75, "\(refused.stderr)")
+            #expect(refused.stderr.contains("another ingest is building a new store for \(db)"), "\(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: db))
+            #expect(try String(contentsOfFile: building, encoding: .utf8) == "not a store")
+            _ = Glibc.close(fd)
+            let built = runCLI(["ingest", "eth-etl"] + Self.files + ["--db", db])
+            #expect(built.exitCode == 0, "\(built.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: building))
+            #expect(try Self.dump(db).contains { $0.hasPrefix("transfers: ") })
+        }
+    }
+
+    /// A file that appears at the store's path during a build is never replaced: placing fails, naming the build
+    /// file, which is kept whole.
+    @Test func aFileThatAppearsAtThePathIsNotReplaced() throws {
+        try withTemporaryDirectory { dir in
+            let db = dir.appendingPathComponent("s.sqlite").path
+            let store = try #require(try Store.beginBuild(at: db))
+            #expect(store.isBuilding && store.path == db && store.file == db + "-building")
+            #expect(!FileManager.default.fileExists(atPath: db))
+            try store.db.execute("INSERT INTO meta(key, value) VALUES ('note', 'built')")
+            #expect(FileManager.default.createFile(atPath: db, contents: Data("someone else's".utf8)))
+            do {
+                try store.completeBuild()
+                Issue.record("placed over an existing file")
+            } catch let e as StoreError {
+                #expect(e.isBusy && "\(e)".contains("appeared") && e.path == db + "-building", "\(e)")
+            }
+            #expect(try String(contentsOfFile: db, encoding: .utf8) == "someone else's")
+            let kept = try Store(path: db + "-building", readOnly: true)
+            #expect(try kept.db.prepare("SELECT value FROM meta WHERE key = 'note'").rows { $0.text(0) } == ["built"])
+            // Something at the path: no build, the store opens in place.
+            #expect(try Store.beginBuild(at: db) == nil)
+        }
+    }
+}
