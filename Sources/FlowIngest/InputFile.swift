@@ -36,31 +36,35 @@ public final class FileStream {
         }
     }
 
-    deinit { close() }
+    deinit { close(); scratch.deallocate() }
 
     /// Closes the file (reads after this find its end). Safe to call more than once.
     public func close() {
         if fd >= 0 { _ = Glibc.close(fd); fd = -1 }
     }
 
+    /// Where reads land before they are appended: appending only the bytes read costs one copy of them, where
+    /// growing the caller's array first would fill the whole piece (1 MiB, for a file of a few bytes) with zeros.
+    private var scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+
     /// Appends up to `count` bytes of the file to `buffer`; 0 at the end of the file.
     /// - Throws: ``IngestError`` `unreadable` with the byte offset of the read that failed.
     @discardableResult
     public func read(appendingTo buffer: inout [UInt8], upTo count: Int) throws -> Int {
         guard fd >= 0, count > 0 else { return 0 }
-        let old = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: count))
+        if scratch.count < count {
+            scratch.deallocate()
+            scratch = .allocate(byteCount: count, alignment: 16)
+        }
         var got = 0
         while true {
-            got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + old, count) }
+            got = Glibc.read(fd, scratch.baseAddress!, count)
             if got >= 0 || errno != EINTR { break }
         }
         guard got >= 0 else {
-            let reason = String(cString: strerror(errno))
-            buffer.removeLast(count)
-            throw IngestError(.unreadable, "read failed", path: path, byteOffset: offset, underlying: reason)
+            throw IngestError(.unreadable, "read failed", path: path, byteOffset: offset, underlying: String(cString: strerror(errno)))
         }
-        buffer.removeLast(count - got)
+        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[..<got]))
         offset += got
         return got
     }
