@@ -517,6 +517,11 @@ public final class EthWriter {
     public func derivePending(chunkBlocks: Int = 2000, progress: ((Int) -> Void)? = nil) throws -> Int {
         try commit()
         let path = store.file, name = store.path, chain = self.chain
+        // Without a write-ahead log a reader holds the file's shared lock while it reads: a writer spilling dirty
+        // pages into the file before its commit would wait on the derivation's reads while the derivation waits on it.
+        // So the writer keeps its pages until each commit (bounded by the ~400,000 transfers per transaction).
+        if store.isBuilding { try db.execute("PRAGMA cache_spill = OFF") }
+        defer { if store.isBuilding { try? db.execute("PRAGMA cache_spill = ON") } }
         var done = 0, inChunk = 0, derivedBefore = derived
         func commitChunk() throws {
             try batch.commit(counts: ["transfers_added": derived])

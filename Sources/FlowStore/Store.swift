@@ -30,9 +30,7 @@ public final class Store {
         db = try Database(path: path, readOnly: readOnly, name: build?.target)
         self.build = build
         if build != nil {
-            // Dirty pages are never spilled into the file before a commit: a spill would take the exclusive lock a
-            // reading connection (the derivation's) then waits on while the writer waits on it.
-            try db.execute("PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144; PRAGMA cache_spill=OFF;")
+            try db.execute("PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;")
             try migrate()
         } else if !readOnly {
             try db.execute("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;")
