@@ -97,7 +97,8 @@ struct StoreBuildTests {
     /// Without a write-ahead log, the derivation's reading connection and the writer share the file's locks: a
     /// writer whose cache overflows must keep its pages rather than spill them into the file (which would lock the
     /// reader out while the writer waits for its next blocks). With a 64 KiB cache and every block derived in one
-    /// transaction the writer's pages overflow at once; the derivation still completes, as in place.
+    /// transaction the writer's pages overflow at once; the derivation still completes, as in place, and so it does
+    /// committing every few blocks.
     @Test func aDerivationBesideTheWriterSurvivesACacheOverflow() throws {
         try withTemporaryDirectory { dir in
             var blocks = "number,hash,parent_hash,miner,timestamp,transaction_count\n"
@@ -118,7 +119,7 @@ struct StoreBuildTests {
                 paths.append(dir.appendingPathComponent("\(name).csv").path)
                 try text.write(toFile: paths.last!, atomically: true, encoding: .utf8)
             }
-            func load(_ store: Store) throws -> Int {
+            func load(_ store: Store, chunkBlocks: Int = 1_000_000) throws -> Int {
                 for path in paths {
                     let writer = try EthWriter(store: store, source: SourceDescription(path: path, sha256: nil, format: "eth-etl", chain: .named("ethereum"), bytes: nil),
                                                deferDerivation: true)
@@ -127,7 +128,7 @@ struct StoreBuildTests {
                 }
                 try store.db.execute("PRAGMA cache_size = -64")
                 let writer = try EthWriter(store: store, source: SourceDescription(path: "derive", sha256: nil, format: "eth-derive", chain: .named("ethereum"), bytes: nil))
-                let derived = try writer.derivePending(chunkBlocks: 1_000_000)
+                let derived = try writer.derivePending(chunkBlocks: chunkBlocks)
                 try writer.finish()
                 return derived
             }
@@ -139,6 +140,12 @@ struct StoreBuildTests {
             let dump = try Self.dump(dir.appendingPathComponent("built.sqlite").path)
             #expect(dump.filter { $0.hasPrefix("transfers: ") }.count == 12_000)
             #expect(dump == (try Self.dump(inPlace)))
+            // Committing every 7 blocks while the derivation reads (each commit waits for the reader's lock): the same.
+            let chunked = try #require(try Store.beginBuild(at: dir.appendingPathComponent("chunked.sqlite").path))
+            #expect(try load(chunked, chunkBlocks: 7) == 300)
+            try chunked.completeBuild()
+            #expect(try Self.dump(dir.appendingPathComponent("chunked.sqlite").path).filter { !$0.hasPrefix("sources: ") }
+                    == dump.filter { !$0.hasPrefix("sources: ") })
         }
     }
 
