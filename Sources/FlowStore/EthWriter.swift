@@ -510,9 +510,9 @@ public final class EthWriter {
 
     /// Commits what is open, then derives the transfers of every pending block of the chain, in block order,
     /// `chunkBlocks` blocks (or the blocks of about 400,000 transfers, when fewer) per committed transaction, each
-    /// removing its blocks from `eth_pending`. The blocks'
-    /// records are read and their transfers worked out on a second thread, with a read-only connection of its
-    /// own, while this one stores the transfers of the blocks before. Returns the blocks derived.
+    /// removing its blocks from `eth_pending`. The blocks' records are read and their transfers worked out on a
+    /// second thread, with a read-only connection of its own, while this one stores the transfers of the blocks
+    /// before. Returns the blocks derived.
     @discardableResult
     public func derivePending(chunkBlocks: Int = 2000, progress: ((Int) -> Void)? = nil) throws -> Int {
         try commit()

@@ -59,14 +59,24 @@ final class StoreBuild {
     /// Syncs the build file (its connection closed), gives it its place, syncs the directory, and lets go of the lock.
     func place() throws {
         guard fsync(fd) == 0 else { throw StoreError(resultCode: 10, message: "cannot sync the built store: \(String(cString: strerror(errno)))", path: path) }
-        guard link(path, target) == 0 else {
-            let reason = errno == EEXIST ? "a file appeared at \(target) while the new store was being built; the built store is kept here"
-                : "cannot move the built store to \(target): \(String(cString: strerror(errno)))"
-            throw StoreError(resultCode: errno == EEXIST ? 5 : 10, message: reason, path: path)
+        func failure(_ code: Int32) -> StoreError {
+            code == EEXIST
+                ? StoreError(resultCode: 5, message: "a file appeared at \(target) while the new store was being built; the built store is kept here",
+                             path: path)
+                : StoreError(resultCode: 10, message: "cannot move the built store to \(target): \(String(cString: strerror(code)))", path: path)
         }
-        _ = unlink(path)
-        let directory = open((target as NSString).deletingLastPathComponent.isEmpty ? "." : (target as NSString).deletingLastPathComponent,
-                             O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if link(path, target) == 0 {
+            _ = unlink(path)
+        } else {
+            let code = errno
+            // A file system without hard links: renamed instead, when nothing is there (only the instant between the
+            // check and the rename is left for a file to appear and be replaced).
+            guard code == EPERM || code == EOPNOTSUPP else { throw failure(code) }
+            if FileManager.default.fileExists(atPath: target) { throw failure(EEXIST) }
+            guard rename(path, target) == 0 else { throw failure(errno) }
+        }
+        let parent = (target as NSString).deletingLastPathComponent
+        let directory = open(parent.isEmpty ? "." : parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directory >= 0 { _ = fsync(directory); Glibc.close(directory) }
         Glibc.close(fd)
         fd = -1
