@@ -42,6 +42,61 @@ struct EthBlockDerivation {
     var transfers: [EthDerivedTransfer] = []
     /// Transactions with value whose outcome is not known (no receipt, no trace), so they moved nothing.
     var unknownStatus = 0
+    /// Each transfer's address ids (same order), when given on the derivation's thread (``DerivedAddressIDs``);
+    /// nil when the writer interns them.
+    var ids: [(from: Int64, to: Int64)]?
+    /// The addresses first seen in this block, with the ids given them, for the writer to add before the transfers.
+    var newAddresses: [(id: Int64, address: String)] = []
+
+    /// Gives every transfer's addresses their ids from `ids`, and notes the addresses new to the store; leaves them
+    /// to the writer when `ids` is full (then for every later block too).
+    mutating func resolve(with ids: DerivedAddressIDs) {
+        guard ids.reserve(transfers.count * 2) else { return }
+        var new: [(id: Int64, address: String)] = []
+        self.ids = transfers.map { (ids.id(of: $0.from, new: &new), ids.id(of: $0.to, new: &new)) }
+        newAddresses = new
+    }
+}
+
+/// Address ids given on the derivation's thread, so that the writer only writes: the ids of the addresses stored
+/// when the derivation starts (read once: looking each new address up would take and release the file's lock every
+/// time), and the next free ids, in order, for the new ones. Only for a store no other writer can add addresses to
+/// meanwhile — one being built aside — and only while the one writer adds the new addresses with the ids given here,
+/// in order. Holds every address it has seen, up to `capacity`; past that it gives no more ids, and the writer interns
+/// the addresses of the remaining blocks itself (its own connection sees the rows it added).
+final class DerivedAddressIDs {
+    private var ids: [String: Int64] = [:]
+    private var next: Int64 = 1
+    private let capacity: Int
+    private var full = false
+
+    init(db: Database, capacity: Int = 8_000_000) throws {
+        self.capacity = capacity
+        ids.reserveCapacity(1 << 16)
+        let all = try db.prepare("SELECT id, address FROM addresses")
+        while try all.step() {
+            let id = all.int(0)
+            ids[all.text(1)] = id
+            next = max(next, id + 1)
+        }
+        full = ids.count > capacity
+    }
+
+    /// Whether `count` more addresses fit; once one block's do not, no later block's do either.
+    func reserve(_ count: Int) -> Bool {
+        if !full && ids.count + count > capacity { full = true }
+        return !full
+    }
+
+    /// The id of `text`; a new address gets the next free id and is appended to `new`.
+    func id(of text: String, new: inout [(id: Int64, address: String)]) -> Int64 {
+        if let id = ids[text] { return id }
+        let id = next
+        next += 1
+        new.append((id, text))
+        ids[text] = id
+        return id
+    }
 }
 
 /// Reads a block's records from the `eth_*` tables and works out its transfers (the semantics are in

@@ -29,7 +29,9 @@ public final class EthWriter {
     public private(set) var unknownStatusByBlock: [Int64: Int] = [:]
     /// Blocks whose data is stored but whose time is not known yet (their transfers follow when it is).
     public private(set) var awaitingTime: Set<Int64> = []
-    public var newAddresses: Int { addresses.added }
+    public var newAddresses: Int { addresses.added + addedWithGivenIDs }
+    /// Addresses added with ids given on the derivation's thread.
+    private var addedWithGivenIDs = 0
 
     /// The fields ``add(_:)`` reads, per kind: a reader may skip the others (see `EthETLReader.read(path:columns:_:)`).
     public static let fieldsRead: [EthRecord.Kind: Set<String>] = [
@@ -63,7 +65,7 @@ public final class EthWriter {
     private let derivation: EthDerivationReader
     /// Writes a block's derived transfers, many rows per statement: parameters 1–4 are the chain, source, time
     /// and block all rows share, then 7 per row (asset, from, to, amount, tx, log index, kind).
-    private let insertTransfers: MultiRowInsert
+    private let insertTransfers, insertAddresses: MultiRowInsert
     private let insertTxs, insertTxsWithReceipts, insertTokens: MultiRowInsert
     private let findTxHash, findTokenTx: Statement
     /// Transactions (with or without receipts) or token transfers, one kind at a time, validated and waiting to be
@@ -186,6 +188,11 @@ public final class EthWriter {
         insertTransfers = MultiRowInsert(
             db: db, head: "INSERT INTO transfers(chain, asset_id, from_id, to_id, amount, time, tx, block, log_index, source_id, kind)",
             shared: 4, perRow: 7, row: { p in "(?1, ?\(p), ?\(p + 1), ?\(p + 2), ?\(p + 3), ?3, ?\(p + 4), ?4, ?\(p + 5), ?2, ?\(p + 6))" })
+        // OR FAIL: a conflict is still an error, but the statement keeps no journal of its own to undo its earlier rows
+        // (the transaction is rolled back on any error): with ABORT, every index page a statement touches — new
+        // addresses land all over the address index — is copied first, which cost as much as the inserts.
+        insertAddresses = MultiRowInsert(db: db, head: "INSERT OR FAIL INTO addresses(id, address, script_type)", shared: 1, perRow: 2,
+                                         row: { p in "(?\(p), ?\(p + 1), ?1)" })
     }
 
     private func fail(_ r: EthRecord, _ message: String) -> StoreError { fail(origin: r.origin, message) }
@@ -513,10 +520,14 @@ public final class EthWriter {
     /// removing its blocks from `eth_pending`. The blocks' records are read and their transfers worked out on a
     /// second thread, with a read-only connection of its own, while this one stores the transfers of the blocks
     /// before. Returns the blocks derived.
+    ///
+    /// In a store being built aside, nothing but this writer adds addresses: their ids are given on the derivation's
+    /// thread (up to `addressCapacity` addresses held there; the writer interns any beyond) and the writer only adds
+    /// the new ones, many per statement.
     @discardableResult
-    public func derivePending(chunkBlocks: Int = 2000, progress: ((Int) -> Void)? = nil) throws -> Int {
+    public func derivePending(chunkBlocks: Int = 2000, addressCapacity: Int = 8_000_000, progress: ((Int) -> Void)? = nil) throws -> Int {
         try commit()
-        let path = store.file, name = store.path, chain = self.chain
+        let path = store.file, name = store.path, chain = self.chain, building = store.isBuilding
         // Without a write-ahead log a reader holds the file's shared lock while it reads: a writer spilling dirty
         // pages into the file before its commit would wait on the derivation's reads while the derivation waits on it.
         // So the writer keeps its pages until each commit (bounded by the ~400,000 transfers per transaction).
@@ -534,12 +545,17 @@ public final class EthWriter {
             let db = try Database(path: path, readOnly: true, name: name)
             try db.execute("PRAGMA cache_size=-65536; PRAGMA mmap_size=\(1 << 40);")
             let reader = try EthDerivationReader(db: db, chain: chain)
+            let ids = building ? try DerivedAddressIDs(db: db, capacity: addressCapacity) : nil
             let next = try db.prepare("SELECT block FROM eth_pending WHERE chain = ?1 AND block > ?2 ORDER BY block LIMIT 64")
             var after = Int64.min
             while true {
                 let blocks = try next.rows([.text(chain), .int(after)]) { $0.int(0) }
                 guard let last = blocks.last else { return }
-                try push(try blocks.map { try reader.derive(block: $0) })
+                try push(try blocks.map { block in
+                    var d = try reader.derive(block: block)
+                    if let ids { d.resolve(with: ids) }
+                    return d
+                })
                 after = last
             }
         }, consume: { derivations in
@@ -597,14 +613,15 @@ public final class EthWriter {
         try assets.id(chain: chain, symbol: symbol, decimals: decimals, source: store.path)
     }
 
-    /// The row `t` is written as: its asset and addresses interned, its amount checked to fit the store.
-    private func row(_ t: EthDerivedTransfer, asset: Int64, block: Int64) throws -> DerivedTransferRow {
+    /// The row `t` is written as: its asset and addresses interned (unless their `ids` are given), its amount checked
+    /// to fit the store.
+    private func row(_ t: EthDerivedTransfer, asset: Int64, block: Int64, ids: (from: Int64, to: Int64)?) throws -> DerivedTransferRow {
         guard let exact = t.amount.int128 else {
             throw StoreError(resultCode: 19, message: "\(t.what) in block \(block), tx \(t.tx): \(t.amount) base units is beyond the 2^127 "
                              + "the store and tracer hold; refusing to truncate it", path: store.path)
         }
-        return DerivedTransferRow(asset: asset, from: try addresses.id(of: t.from, scriptType: .account),
-                                  to: try addresses.id(of: t.to, scriptType: .account), amount: exact, tx: t.tx, index: t.index, kind: t.kind)
+        return DerivedTransferRow(asset: asset, from: try ids?.from ?? addresses.id(of: t.from, scriptType: .account),
+                                  to: try ids?.to ?? addresses.id(of: t.to, scriptType: .account), amount: exact, tx: t.tx, index: t.index, kind: t.kind)
     }
 
     /// Rewrites the derived transfers of one block from the `eth_*` tables.
@@ -632,7 +649,14 @@ public final class EthWriter {
             awaitingTime.remove(block)
             unknownStatusByBlock[block] = d.unknownStatus
             let eth = try asset("ETH", decimals: 18)
-            let rows = try d.transfers.map { t in try row(t, asset: try t.token.map { try asset($0, decimals: nil) } ?? eth, block: block) }
+            try insertAddresses.insert(count: d.newAddresses.count, bindShared: { $0.bind(1, ScriptType.account.rawValue) }, bind: { s, i, p in
+                s.bind(p, d.newAddresses[i].id); s.bind(p + 1, d.newAddresses[i].address)
+            })
+            addedWithGivenIDs += d.newAddresses.count
+            let rows = try d.transfers.indices.map { i in
+                let t = d.transfers[i]
+                return try row(t, asset: try t.token.map { try asset($0, decimals: nil) } ?? eth, block: block, ids: d.ids?[i])
+            }
             let sourceID = batch.sourceID
             try insertTransfers.insert(count: rows.count, bindShared: { s in
                 s.bind(1, chain); s.bind(2, sourceID); s.bind(3, time); s.bind(4, block)

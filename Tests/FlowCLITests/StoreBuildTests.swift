@@ -98,7 +98,7 @@ struct StoreBuildTests {
     /// writer whose cache overflows must keep its pages rather than spill them into the file (which would lock the
     /// reader out while the writer waits for its next blocks). With a 64 KiB cache and every block derived in one
     /// transaction the writer's pages overflow at once; the derivation still completes, as in place, and so it does
-    /// committing every few blocks.
+    /// committing every few blocks, and with the address ids given on the derivation's thread only for a while.
     @Test func aDerivationBesideTheWriterSurvivesACacheOverflow() throws {
         try withTemporaryDirectory { dir in
             var blocks = "number,hash,parent_hash,miner,timestamp,transaction_count\n"
@@ -119,7 +119,7 @@ struct StoreBuildTests {
                 paths.append(dir.appendingPathComponent("\(name).csv").path)
                 try text.write(toFile: paths.last!, atomically: true, encoding: .utf8)
             }
-            func load(_ store: Store, chunkBlocks: Int = 1_000_000) throws -> Int {
+            func load(_ store: Store, chunkBlocks: Int = 1_000_000, addressCapacity: Int = 8_000_000) throws -> Int {
                 for path in paths {
                     let writer = try EthWriter(store: store, source: SourceDescription(path: path, sha256: nil, format: "eth-etl", chain: .named("ethereum"), bytes: nil),
                                                deferDerivation: true)
@@ -128,7 +128,8 @@ struct StoreBuildTests {
                 }
                 try store.db.execute("PRAGMA cache_size = -64")
                 let writer = try EthWriter(store: store, source: SourceDescription(path: "derive", sha256: nil, format: "eth-derive", chain: .named("ethereum"), bytes: nil))
-                let derived = try writer.derivePending(chunkBlocks: chunkBlocks)
+                let derived = try writer.derivePending(chunkBlocks: chunkBlocks, addressCapacity: addressCapacity)
+                #expect(writer.newAddresses == 997 + 6_000 + 1, "the senders, the receivers and the fee sink")
                 try writer.finish()
                 return derived
             }
@@ -145,6 +146,13 @@ struct StoreBuildTests {
             #expect(try load(chunked, chunkBlocks: 7) == 300)
             try chunked.completeBuild()
             #expect(try Self.dump(dir.appendingPathComponent("chunked.sqlite").path).filter { !$0.hasPrefix("sources: ") }
+                    == dump.filter { !$0.hasPrefix("sources: ") })
+            // Address ids are given on the derivation's thread while it holds at most 3,000 addresses, then interned
+            // by the writer: the same ids.
+            let capped = try #require(try Store.beginBuild(at: dir.appendingPathComponent("capped.sqlite").path))
+            #expect(try load(capped, chunkBlocks: 7, addressCapacity: 3_000) == 300)
+            try capped.completeBuild()
+            #expect(try Self.dump(dir.appendingPathComponent("capped.sqlite").path).filter { !$0.hasPrefix("sources: ") }
                     == dump.filter { !$0.hasPrefix("sources: ") })
         }
     }
