@@ -40,6 +40,7 @@ final class IngestBatch {
         try store.bumpGeneration()
         try store.db.execute("COMMIT")
         isOpen = false
+        store.build?.startWriteback()
         return true
     }
 

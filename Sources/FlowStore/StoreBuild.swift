@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import Glibc
 
@@ -54,6 +55,12 @@ final class StoreBuild {
             throw StoreError(resultCode: 5, message: "another ingest is building a new store for \(target) here", path: path)
         }
         return StoreBuild(target: target, path: path, fd: fd)
+    }
+
+    /// Starts writing what the build file's commits left in the page cache to the disk, without waiting: the final
+    /// sync then has less left to write (the kernel would otherwise keep it all until then).
+    func startWriteback() {
+        if fd >= 0 { _ = flowtrace_start_writeback(fd) }
     }
 
     /// Syncs the build file (its connection closed), gives it its place, syncs the directory, and lets go of the lock.
