@@ -8,11 +8,10 @@ public enum FileDigest {
     public static func sha256Hex(path: String) throws -> String {
         let file = try FileStream(path: path)
         var hasher = SHA256()
-        var chunk: [UInt8] = []
-        chunk.reserveCapacity(1 << 20)
-        while try file.read(appendingTo: &chunk, upTo: 1 << 20) > 0 {
-            hasher.update(data: chunk)
-            chunk.removeAll(keepingCapacity: true)
+        while true {
+            let piece = try file.next(upTo: 1 << 20)
+            if piece.isEmpty { break }
+            hasher.update(bufferPointer: piece)
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }

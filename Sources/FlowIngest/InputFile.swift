@@ -14,10 +14,10 @@ public enum InputFile {
     }
 }
 
-/// A file streamed with read(2) straight into the caller's buffer, for the large inputs read piece by piece (CSV,
-/// JSON Lines, digests). Foundation's `FileHandle.read(upToCount:)` reads a regular file 4 KiB per system call and
-/// hands back a `Data` the caller copies again; this reads the size asked in one call and copies once. A failed read
-/// is an error naming the file and the byte offset it was reading at, never an early end of the file.
+/// A file streamed with read(2), for the large inputs read piece by piece (CSV, JSON Lines, digests). Foundation's
+/// `FileHandle.read(upToCount:)` reads a regular file 4 KiB per system call and hands back a new `Data`; this reads the
+/// size asked in one call into a buffer of its own, which the caller reads in place or appends from. A failed read is
+/// an error naming the file and the byte offset it was reading at, never an early end of the file.
 public final class FileStream {
     public let path: String
     private var fd: Int32
@@ -43,15 +43,14 @@ public final class FileStream {
         if fd >= 0 { _ = Glibc.close(fd); fd = -1 }
     }
 
-    /// Where reads land before they are appended: appending only the bytes read costs one copy of them, where
-    /// growing the caller's array first would fill the whole piece (1 MiB, for a file of a few bytes) with zeros.
+    /// Where reads land. Appending only the bytes read costs one copy of them, where growing the caller's array first
+    /// would fill the whole piece (1 MiB, for a file of a few bytes) with zeros.
     private var scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
-    /// Appends up to `count` bytes of the file to `buffer`; 0 at the end of the file.
+    /// The next piece of the file, up to `count` bytes, empty at its end; valid until the next read.
     /// - Throws: ``IngestError`` `unreadable` with the byte offset of the read that failed.
-    @discardableResult
-    public func read(appendingTo buffer: inout [UInt8], upTo count: Int) throws -> Int {
-        guard fd >= 0, count > 0 else { return 0 }
+    public func next(upTo count: Int) throws -> UnsafeRawBufferPointer {
+        guard fd >= 0, count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         if scratch.count < count {
             scratch.deallocate()
             scratch = .allocate(byteCount: count, alignment: 16)
@@ -64,8 +63,16 @@ public final class FileStream {
         guard got >= 0 else {
             throw IngestError(.unreadable, "read failed", path: path, byteOffset: offset, underlying: String(cString: strerror(errno)))
         }
-        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[..<got]))
         offset += got
-        return got
+        return UnsafeRawBufferPointer(rebasing: scratch[..<got])
+    }
+
+    /// Appends up to `count` bytes of the file to `buffer`; 0 at the end of the file.
+    /// - Throws: ``IngestError`` `unreadable` with the byte offset of the read that failed.
+    @discardableResult
+    public func read(appendingTo buffer: inout [UInt8], upTo count: Int) throws -> Int {
+        let piece = try next(upTo: count)
+        buffer.append(contentsOf: piece)
+        return piece.count
     }
 }

@@ -530,9 +530,10 @@ public final class EthWriter {
         let path = store.file, name = store.path, chain = self.chain, building = store.isBuilding
         // Without a write-ahead log a reader holds the file's shared lock while it reads: a writer spilling dirty
         // pages into the file before its commit would wait on the derivation's reads while the derivation waits on it.
-        // So the writer keeps its pages until each commit (bounded by the ~400,000 transfers per transaction).
-        if store.isBuilding { try db.execute("PRAGMA cache_spill = OFF") }
-        defer { if store.isBuilding { try? db.execute("PRAGMA cache_spill = ON") } }
+        // So the writer keeps its pages until each commit (bounded by `transfersPerCommit`).
+        if building { try db.execute("PRAGMA cache_spill = OFF") }
+        defer { if building { try? db.execute("PRAGMA cache_spill = ON") } }
+        let transfersPerCommit = 400_000
         var done = 0, inChunk = 0, derivedBefore = derived
         func commitChunk() throws {
             try batch.commit(counts: ["transfers_added": derived])
@@ -566,7 +567,7 @@ public final class EthWriter {
                 deletePending.bind(1, chain); deletePending.bind(2, d.block)
                 try deletePending.run()
                 inChunk += 1
-                if inChunk >= chunkBlocks || derived - derivedBefore >= 400_000 { try commitChunk() }
+                if inChunk >= chunkBlocks || derived - derivedBefore >= transfersPerCommit { try commitChunk() }
             }
         })
         if inChunk > 0 { try commitChunk() }

@@ -29,11 +29,9 @@ public final class Store {
         }
         db = try Database(path: path, readOnly: readOnly, name: build?.target)
         self.build = build
-        if build != nil {
-            try db.execute("PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;")
-            try migrate()
-        } else if !readOnly {
-            try db.execute("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;")
+        if !readOnly {
+            let journal = build == nil ? "journal_mode=WAL; PRAGMA synchronous=NORMAL" : "journal_mode=MEMORY; PRAGMA synchronous=OFF"
+            try db.execute("PRAGMA page_size=16384; PRAGMA \(journal); PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;")
             try migrate()
         } else {
             // Readers map the file: a lookup then reads its pages in place instead of one read(2) per page.

@@ -29,30 +29,24 @@ final class StoreBuild {
     /// anew, locked. - Throws: ``StoreError`` busy when another build holds it.
     static func claim(target: String) throws -> StoreBuild {
         let path = target + "-building"
-        func failure(_ what: String, code: Int32 = 14) -> StoreError {
-            StoreError(resultCode: code, message: "\(what): \(String(cString: strerror(errno)))", path: path)
+        func failure(_ what: String) -> StoreError {
+            StoreError(resultCode: 14, message: "\(what): \(String(cString: strerror(errno)))", path: path)
         }
+        let busy = StoreError(resultCode: 5, message: "another ingest is building a new store for \(target) here", path: path)
         let stale = open(path, O_RDONLY | O_CLOEXEC)
         if stale >= 0 {
             defer { Glibc.close(stale) }
-            guard flock(stale, LOCK_EX | LOCK_NB) == 0 else {
-                throw StoreError(resultCode: 5, message: "another ingest is building a new store for \(target) here", path: path)
-            }
+            guard flock(stale, LOCK_EX | LOCK_NB) == 0 else { throw busy }
             // A killed build's file, or a hard link a build left after placing its store: unlinked, never truncated.
             for suffix in ["", "-journal", "-wal", "-shm"] where unlink(path + suffix) != 0 && errno != ENOENT {
                 throw failure("cannot remove the file a killed build left")
             }
         }
         let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            if errno == EEXIST {
-                throw StoreError(resultCode: 5, message: "another ingest is building a new store for \(target) here", path: path)
-            }
-            throw failure("cannot create the build file", code: 14)
-        }
+        guard fd >= 0 else { throw errno == EEXIST ? busy : failure("cannot create the build file") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             Glibc.close(fd)
-            throw StoreError(resultCode: 5, message: "another ingest is building a new store for \(target) here", path: path)
+            throw busy
         }
         return StoreBuild(target: target, path: path, fd: fd)
     }
