@@ -81,6 +81,11 @@ public enum EthRow: Sendable, Equatable {
     case transactionWithReceipt(EthTransactionFields, EthReceiptFields)
     case tokenTransfer(EthTokenTransferFields)
     case record(EthRecord)
+    /// A transaction and its receipt in their plain export form: the same values as a `transactionWithReceipt` row
+    /// (``EthPackedTransaction/transaction`` and ``EthPackedTransaction/receipt``), held without a string.
+    case packedTransaction(EthPackedTransaction)
+    /// A token transfer in its plain export form: the same values as a `tokenTransfer` row, held without a string.
+    case packedTokenTransfer(EthPackedTokenTransfer)
 }
 
 /// Rows read from one file (or two read together), each with the line it came from, for errors (`path:line`).

@@ -81,7 +81,7 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// Divides in place by a small divisor, returning the remainder.
-    private mutating func divide(by d: UInt64) -> UInt64 {
+    mutating func divide(by d: UInt64) -> UInt64 {
         var rem: UInt64 = 0
         func step(_ limb: inout UInt64) {
             let (q, r) = d.dividingFullWidth((rem, limb))
@@ -161,15 +161,6 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     public var description: String {
-        if isZero { return "0" }
-        var v = self
-        var chunks: [UInt64] = []
-        while !v.isZero { chunks.append(v.divide(by: 10_000_000_000_000_000_000)) }
-        var s = String(chunks.removeLast())
-        for c in chunks.reversed() {
-            let part = String(c)
-            s += String(repeating: "0", count: 19 - part.count) + part
-        }
-        return s
+        String(unsafeUninitializedCapacity: UInt256.maxDecimalLength) { writeDecimal(to: $0.baseAddress!) }
     }
 }

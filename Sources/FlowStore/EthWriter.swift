@@ -76,7 +76,16 @@ public final class EthWriter {
         case none
         case transactions([PendingTransaction], withReceipts: Bool)
         case tokens([PendingToken])
+        /// Packed rows of ``currentRows`` (transactions with receipts, or token transfers), written from there.
+        case packedTransactions(Range<Int>)
+        case packedTokens(Range<Int>)
     }
+    /// The rows ``add(_:)-(EthRowBatch)`` is storing, while it does: packed rows wait in ``pending`` as their range.
+    private var currentRows: EthRowBatch?
+    /// The last block a packed row noted (``notePackedBlock(_:hash:time:origin:)``) and the hash it gave.
+    private var lastPackedBlock: (number: Int64, hash: EthHash32?)?
+    /// Where packed rows' text is written for binding without a copy: room for a statement's rows.
+    private let bindArena: BindArena
     private struct PendingTransaction {
         var t: EthTransactionFields, receipt: EthReceiptFields?, hash: String, block: Int64, index: Int64, origin: () -> String
     }
@@ -193,6 +202,9 @@ public final class EthWriter {
         // addresses land all over the address index — is copied first, which cost as much as the inserts.
         insertAddresses = MultiRowInsert(db: db, head: "INSERT OR FAIL INTO addresses(id, address, script_type)", shared: 1, perRow: 2,
                                          row: { p in "(?\(p), ?\(p + 1), ?1)" })
+        // A packed transaction's text: a hash, three addresses and three quantities; a token transfer's is shorter.
+        bindArena = BindArena(rows: max(insertTxsWithReceipts.maxRows, insertTokens.maxRows),
+                              rowBytes: EthHash32.textLength + 3 * EthAddress20.textLength + 3 * UInt256.maxDecimalLength)
     }
 
     private func fail(_ r: EthRecord, _ message: String) -> StoreError { fail(origin: r.origin, message) }
@@ -217,6 +229,8 @@ public final class EthWriter {
     /// Stores rows read from files (inside the open batch, like ``add(_:)``); errors name `path:line`.
     public func add(_ rows: EthRowBatch) throws {
         try batch.beginIfNeeded()
+        currentRows = rows
+        defer { currentRows = nil }
         for i in rows.rows.indices {
             switch rows.rows[i] {
             case .transaction(let t): records += 1; try add(t, origin: { rows.origin(i) })
@@ -224,9 +238,50 @@ public final class EthWriter {
             case .transactionWithReceipt(let t, let r): records += 2; try add(t, receipt: r, origin: { rows.origin(i) })
             case .tokenTransfer(let t): records += 1; try addToken(t, fungible: true, origin: { rows.origin(i) })
             case .record(let r): try add(r)
+            case .packedTransaction(let t): records += 2; try addPacked(t, at: i)
+            case .packedTokenTransfer(let t): records += 1; try addPacked(t, at: i)
             }
         }
         try flushPending()
+    }
+
+    /// Stores packed transaction `i` of ``currentRows`` (with its receipt), as ``add(_:receipt:origin:)`` would.
+    private func addPacked(_ t: EthPackedTransaction, at i: Int) throws {
+        if let time = t.blockTimestamp { try notePackedBlock(t.block, hash: t.blockHash, time: time, origin: i) }
+        if case .packedTransactions(let r) = pending, r.upperBound == i {
+            pending = .packedTransactions(r.lowerBound..<(i + 1))
+        } else {
+            try flushPending()
+            pending = .packedTransactions(i..<(i + 1))
+        }
+        touched.insert(t.block)
+    }
+
+    /// Stores packed token transfer `i` of ``currentRows``, as ``addToken(_:fungible:origin:)`` would.
+    private func addPacked(_ t: EthPackedTokenTransfer, at i: Int) throws {
+        if t.value.int128 == nil {
+            try flushPending()
+            throw fail(origin: origin(of: i), "a transfer of \(t.value) units of token \(t.token.text) is beyond the 2^127 the store and "
+                       + "tracer hold; refusing to truncate it")
+        }
+        if let time = t.blockTimestamp { try notePackedBlock(t.block, hash: nil, time: time, origin: i) }
+        if case .packedTokens(let r) = pending, r.upperBound == i {
+            pending = .packedTokens(r.lowerBound..<(i + 1))
+        } else {
+            try flushPending()
+            pending = .packedTokens(i..<(i + 1))
+        }
+        touched.insert(t.block)
+    }
+
+    private func origin(of i: Int) -> String { currentRows?.origin(i) ?? "?" }
+
+    /// ``noteBlock(_:hash:time:miner:hasTransactions:origin:)`` for a packed row of ``currentRows``: nothing to do
+    /// when the row before noted the same block and hash (most rows), without making the hash's text.
+    private func notePackedBlock(_ number: Int64, hash: EthHash32?, time: Int64, origin i: Int) throws {
+        if let last = lastPackedBlock, last.number == number, hash == nil || hash == last.hash { return }
+        try noteBlock(number, hash: hash?.text, time: time, miner: nil, hasTransactions: false, origin: origin(of: i))
+        lastPackedBlock = (number, hash)
     }
 
     /// Stores a transaction, with its receipt when given (whose position and hash must be the transaction's): then
@@ -284,7 +339,51 @@ public final class EthWriter {
                 guard changes < written.count else { return }
                 try refuseFirstConflict(rows[written].map { ($0.block, $0.index, $0.tx, $0.origin) }, find: findTokenTx, what: "log")
             })
+        case .packedTransactions(let range):
+            pending = .none
+            let rows = try packedRows()
+            let insert = insertTxsWithReceipts, arena = bindArena
+            try insert.insert(count: range.count, bindShared: { $0.bind(1, chain) }, bind: { s, k, p in
+                guard case .packedTransaction(let t) = rows.rows[range.lowerBound + k] else { return }
+                var at = arena.row(insert.row(ofParameter: p))
+                arena.bind(s, p, t.hash, &at); s.bind(p + 1, t.block); s.bind(p + 2, t.index); arena.bind(s, p + 3, t.from, &at)
+                arena.bind(s, p + 4, t.to, &at); arena.bind(s, p + 5, t.value ?? .zero, &at); s.bind(p + 6, t.gas)
+                arena.bind(s, p + 7, t.gasPrice, &at); s.bind(p + 8, t.status); s.bind(p + 9, t.gasUsed)
+                arena.bind(s, p + 10, t.effectiveGasPrice, &at); arena.bind(s, p + 11, t.contractAddress, &at)
+            }, done: { written, changes in
+                guard changes < written.count else { return }
+                try refuseFirstConflict(written.map { k in
+                    let i = range.lowerBound + k
+                    guard case .packedTransaction(let t) = rows.rows[i] else { return (0, 0, "", { "?" }) }
+                    return (t.block, t.index, t.hash.text, { rows.origin(i) })
+                }, find: findTxHash, what: "transaction")
+            })
+        case .packedTokens(let range):
+            pending = .none
+            let rows = try packedRows()
+            let insert = insertTokens, arena = bindArena
+            try insert.insert(count: range.count, bindShared: { $0.bind(1, chain) }, bind: { s, k, p in
+                guard case .packedTokenTransfer(let t) = rows.rows[range.lowerBound + k] else { return }
+                var at = arena.row(insert.row(ofParameter: p))
+                arena.bind(s, p, t.transactionHash, &at); s.bind(p + 1, t.logIndex); s.bind(p + 2, t.block); arena.bind(s, p + 3, t.token, &at)
+                arena.bind(s, p + 4, t.from, &at); arena.bind(s, p + 5, t.to, &at); arena.bind(s, p + 6, t.value, &at); s.bind(p + 7, 1)
+            }, done: { written, changes in
+                guard changes < written.count else { return }
+                try refuseFirstConflict(written.map { k in
+                    let i = range.lowerBound + k
+                    guard case .packedTokenTransfer(let t) = rows.rows[i] else { return (0, 0, "", { "?" }) }
+                    return (t.block, t.logIndex, t.transactionHash.text, { rows.origin(i) })
+                }, find: findTokenTx, what: "log")
+            })
         }
+    }
+
+    /// The rows packed pending rows are in: they never wait beyond the ``add(_:)-(EthRowBatch)`` that read them.
+    private func packedRows() throws -> EthRowBatch {
+        guard let rows = currentRows else {
+            throw StoreError(resultCode: 21, message: "packed rows outlived the rows they were read from", path: store.path)
+        }
+        return rows
     }
 
     /// After a multi-row upsert changed fewer rows than it wrote: refuses the first row whose position (block,
@@ -598,6 +697,7 @@ public final class EthWriter {
         try db.execute("ROLLBACK")
         batch.markClosed()
         pending = .none
+        lastPackedBlock = nil
         touched.removeAll()
         addresses.reset()
         assets.reset()

@@ -161,6 +161,11 @@ public final class Statement {
             }
         }
     }
+    /// Binds `count` UTF-8 bytes at `p` as text without copying them (SQLITE_STATIC): they must stay as they are
+    /// until the parameter is bound again or the statement goes.
+    @inline(__always) public func bindText(_ i: Int32, unowned p: UnsafePointer<UInt8>, count: Int) {
+        p.withMemoryRebound(to: CChar.self, capacity: count) { _ = sqlite3_bind_text(stmt, i, $0, Int32(count), nil) }
+    }
     public func bind(_ i: Int32, _ v: Int64?) { if let v { bind(i, v) } else { bindNull(i) } }
     public func bind(_ i: Int32, _ v: String?) { if let v { bind(i, v) } else { bindNull(i) } }
     public func bind(_ i: Int32, blob v: [UInt8]) {
@@ -258,6 +263,9 @@ public final class MultiRowInsert {
         self.maxRows = maxRows
     }
 
+    /// The row within its statement whose parameters include `p`.
+    @inline(__always) public func row(ofParameter p: Int32) -> Int { Int((p - shared - 1) / perRow) }
+
     /// `count` numbered parameters from `first`: "?5, ?6, ?7".
     public static func parameters(_ first: Int32, _ count: Int32) -> String {
         (first..<(first + count)).map { "?\($0)" }.joined(separator: ", ")
@@ -287,5 +295,49 @@ public final class MultiRowInsert {
             try done(start..<(start + n), db.changes)
             start += n
         }
+    }
+}
+
+/// Room for the text of a multi-row statement's rows, bound without a copy (``Statement/bindText(_:unowned:count:)``):
+/// each row of a statement writes its text in a slot of its own, which stays as it is until the next run of a
+/// statement binds that row again. Packed Ethereum rows are written this way: their hashes and addresses become text
+/// here, not in a string per value that SQLite then copies again.
+final class BindArena {
+    private let base: UnsafeMutablePointer<UInt8>
+    let rows: Int, rowBytes: Int
+
+    init(rows: Int, rowBytes: Int) {
+        self.rows = rows; self.rowBytes = rowBytes
+        base = .allocate(capacity: rows * rowBytes)
+    }
+
+    deinit { base.deallocate() }
+
+    /// The start of row `r`'s slot.
+    @inline(__always) func row(_ r: Int) -> UnsafeMutablePointer<UInt8> {
+        precondition(r >= 0 && r < rows, "row \(r) of a bind arena of \(rows)")
+        return base + r * rowBytes
+    }
+
+    @inline(__always) func bind(_ s: Statement, _ i: Int32, _ h: EthHash32, _ at: inout UnsafeMutablePointer<UInt8>) {
+        h.write(to: at)
+        s.bindText(i, unowned: at, count: EthHash32.textLength)
+        at += EthHash32.textLength
+    }
+
+    @inline(__always) func bind(_ s: Statement, _ i: Int32, _ a: EthAddress20?, _ at: inout UnsafeMutablePointer<UInt8>) {
+        guard let a else { s.bindNull(i); return }
+        a.write(to: at)
+        s.bindText(i, unowned: at, count: EthAddress20.textLength)
+        at += EthAddress20.textLength
+    }
+
+    /// A quantity as the store keeps it: an integer when it fits 64 bits, else its exact decimal text.
+    @inline(__always) func bind(_ s: Statement, _ i: Int32, _ v: UInt256?, _ at: inout UnsafeMutablePointer<UInt8>) {
+        guard let v else { s.bindNull(i); return }
+        if v.limbs.1 == 0, v.limbs.2 == 0, v.limbs.3 == 0, v.limbs.0 <= UInt64(Int64.max) { s.bind(i, Int64(v.limbs.0)); return }
+        let n = v.writeDecimal(to: at)
+        s.bindText(i, unowned: at, count: n)
+        at += n
     }
 }

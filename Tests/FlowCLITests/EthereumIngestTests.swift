@@ -365,6 +365,15 @@ struct EthereumIngestTests {
                 #expect(run.stderr.contains("\(c.file):\(c.line): \(c.message)"), "\(c.file): \(run.stderr)")
                 #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions") + Self.count(db, "SELECT count(*) FROM eth_token_transfers") == 0)
             }
+            // Transactions read with their receipts (packed, written together): the conflict at its transaction's line.
+            let receiptHeader = "transaction_hash,transaction_index,block_number,cumulative_gas_used,gas_used,status\n"
+            func receipt(_ n: Int, at index: Int) -> String { "\(hash(n)),\(index),200,21000,21000,1\n" }
+            let pair = runCLI(["ingest", "eth-etl", try write("pair-tx.csv", header + rows.joined() + tx(999, at: 5)),
+                               try write("pair-rx.csv", receiptHeader + (0..<150).map { receipt($0, at: $0) }.joined() + receipt(999, at: 5)),
+                               "--db", db])
+            #expect(pair.exitCode == 65, "\(pair.stderr)")
+            #expect(pair.stderr.contains("pair-tx.csv:152: block 200 transaction 5 belongs to another transaction than \(hash(999))"), "\(pair.stderr)")
+            #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions") == 0)
             // Stored first, then met again by a later file: refused at that file's line.
             #expect(runCLI(["ingest", "eth-etl", try write("ok.csv", header + rows.joined() + rows[3]), "--db", db]).exitCode == 0)
             #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions") == 150)
@@ -518,6 +527,97 @@ struct EthereumIngestTests {
             #expect(refused.stderr.contains("beyond the 2^127") && refused.stderr.contains("block 1150"), "\(refused.stderr)")
             #expect(try EthWriter.pendingBlocks(store: Store(path: together, readOnly: true)) == 1)
             #expect(try Self.transfers(together) == dump)
+        }
+    }
+
+    /// Rows in the plain export form are read packed (no strings) and written from there; the same data with every
+    /// hex value in upper case and every number with a leading zero takes the string path. Both, read together
+    /// (transactions with their receipts) or file by file, store the same rows and derive the same transfers —
+    /// contract creations, pre-Byzantium receipts without a status, values beyond 64 bits included.
+    @Test func packedRowsStoreWhatStringRowsStore() throws {
+        try withTemporaryDirectory { dir in
+            var state: UInt64 = 5
+            func next(_ n: UInt64) -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return (state >> 33) % n }
+            func hex(_ n: UInt64, _ digits: Int) -> String {
+                let h = String(n, radix: 16)
+                return "0x" + String(repeating: "0", count: digits - h.count) + h
+            }
+            var blocks = "number,hash,parent_hash,miner,timestamp,transaction_count\n"
+            var txs = "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,block_timestamp\n"
+            var receipts = "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,contract_address,root,status,effective_gas_price,from_address\n"
+            var tokens = "token_address,from_address,to_address,value,transaction_hash,log_index,block_number,block_timestamp\n"
+            for b in 0..<60 {
+                let number = 5_000 + b, hash = hex(UInt64(number) << 20 | 0xabcdef, 64), time = 1_600_000_000 + 12 * b
+                blocks += "\(number),\(hash),\(hex(UInt64(number - 1), 64)),\(hex(next(5) + 0xfa00, 40)),\(time),4\n"
+                for i in 0..<4 {
+                    let tx = hex(UInt64(number * 10 + i) << 12 | 0xbeef, 64), from = hex(next(30) + 0xc0ffee, 40)
+                    let creates = next(6) == 0, to = creates ? "" : hex(next(30) + 0xdeca, 40)
+                    let value = next(3) == 0 ? "0" : String(UInt128(1 + next(1 << 40)) << UInt128(next(70)))
+                    let status = b < 10 ? "" : (next(8) == 0 ? "0" : "1")  // the first blocks' receipts before Byzantium
+                    let price = next(4) == 0 ? "" : String(1 + next(1 << 30))
+                    txs += "\(tx),\(i),\(hash),\(number),\(i),\(from),\(to),\(value),\(21000 + next(30000)),\(1 + next(1000)),\(time)\n"
+                    receipts += "\(tx),\(i),\(hash),\(number),\(21000 * (i + 1)),21000,\(creates ? hex(next(1 << 30) + 0xc4ea7e, 40) : ""),,"
+                        + "\(status),\(price),\(from)\n"
+                    if next(2) == 0 {
+                        tokens += "\(hex(0xa0 + next(3), 40)),\(from),\(hex(next(30) + 0xdeca, 40)),\(UInt128(1 + next(1 << 50)) << UInt128(next(60))),"
+                            + "\(tx),\(i),\(number),\(time)\n"
+                    }
+                }
+            }
+            // The same data, not in the plain form: upper-case hex digits, numbers with a leading zero.
+            func unplain(_ text: String) -> String {
+                text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { n, line in
+                    n == 0 ? String(line) : line.split(separator: ",", omittingEmptySubsequences: false).map { field -> String in
+                        if field.hasPrefix("0x") { return "0x" + field.dropFirst(2).uppercased() }
+                        if let first = field.first, first.isNumber, first != "0" { return "0" + field }
+                        return String(field)
+                    }.joined(separator: ",")
+                }.joined(separator: "\n")
+            }
+            var plain: [String] = [], other: [String] = []
+            for (name, text) in [("blocks", blocks), ("transactions", txs), ("receipts", receipts), ("token_transfers", tokens)] {
+                let a = dir.appendingPathComponent("\(name).csv"), b = dir.appendingPathComponent("\(name)-unplain.csv")
+                try text.write(to: a, atomically: true, encoding: .utf8)
+                try unplain(text).write(to: b, atomically: true, encoding: .utf8)
+                plain.append(a.path); other.append(b.path)
+            }
+            // The plain files are read packed, the others not.
+            func packed(_ files: [String]) throws -> Int {
+                var n = 0
+                try EthETLReader.readRows(transactions: files[1], receipts: files[2], columns: EthWriter.fieldsRead, chunkSize: 50) { batch in
+                    n += batch.rows.filter { if case .packedTransaction = $0 { true } else { false } }.count
+                }
+                try EthETLReader.readRows(path: files[3], columns: EthWriter.fieldsRead) { batch in
+                    n += batch.rows.filter { if case .packedTokenTransfer = $0 { true } else { false } }.count
+                }
+                return n
+            }
+            #expect(try packed(plain) == 240 + tokens.split(separator: "\n").count - 1)
+            #expect(try packed(other) == 0)
+            var dumps: [[String]] = [], transfers: [[String]] = []
+            for (name, files) in [("plain", plain), ("unplain", other)] {
+                let together = dir.appendingPathComponent("\(name)-together.sqlite").path, apart = dir.appendingPathComponent("\(name)-apart.sqlite").path
+                let run = runCLI(["ingest", "eth-etl"] + files + ["--db", together])
+                #expect(run.exitCode == 0, "\(run.stderr)")
+                for path in files {
+                    let one = runCLI(["ingest", "eth-etl", path, "--db", apart, "--in-place"])
+                    #expect(one.exitCode == 0, "\(one.stderr)")
+                }
+                for db in [together, apart] {
+                    dumps.append(try EthNodeTests.dump(db))
+                    transfers.append(try Self.transfers(db))
+                }
+            }
+            #expect(dumps.allSatisfy { $0 == dumps[0] })
+            #expect(transfers.allSatisfy { $0 == transfers[0] })
+            #expect(dumps[0].filter { $0.hasPrefix("tx:") }.count == 240)
+            #expect(transfers[0].contains { $0.hasPrefix("native|") } && transfers[0].contains { $0.hasPrefix("token|") })
+            // The cases were there: receipts without a status, contract creations, values beyond 64 bits (exact text).
+            let db = dir.appendingPathComponent("plain-together.sqlite").path
+            #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions WHERE has_receipt = 1 AND status IS NULL") > 10)
+            #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions WHERE to_address IS NULL AND contract_address IS NOT NULL") > 5)
+            #expect(try Self.count(db, "SELECT count(*) FROM eth_transactions WHERE typeof(value) = 'text'") > 10)
+            #expect(try Self.count(db, "SELECT count(*) FROM eth_token_transfers WHERE typeof(value) = 'text'") > 5)
         }
     }
 

@@ -26,22 +26,34 @@ struct EthETLRowsTests {
 
     /// The rows `readRows` gives, with their lines, in batches of `chunk`; a transaction with its receipt as the
     /// two rows the record path gives for it, and how many there were.
-    static func typed(_ path: String, columns: [EthRecord.Kind: Set<String>]?, chunk: Int = 3) throws -> (rows: [EthRow], lines: [Int], paired: Int) {
-        var rows: [EthRow] = [], lines: [Int] = [], paired = 0
+    /// A packed row is given as the row it stands for.
+    static func typed(_ path: String, columns: [EthRecord.Kind: Set<String>]?, chunk: Int = 3)
+        throws -> (rows: [EthRow], lines: [Int], paired: Int, packed: Int) {
+        var rows: [EthRow] = [], lines: [Int] = [], paired = 0, packed = 0
         try EthETLReader.readRows(path: path, columns: columns, chunkSize: chunk) { batch in
             #expect(batch.path == path && batch.count <= chunk)
             for (row, line) in zip(batch.rows, batch.lines) {
-                if case .transactionWithReceipt(let t, let r) = row {
+                switch row {
+                case .transactionWithReceipt(let t, let r):
                     rows += [.transaction(t), .receipt(r)]
                     lines += [line, line]
                     paired += 1
-                } else {
+                case .packedTransaction(let t):
+                    rows += [.transaction(t.transaction), .receipt(t.receipt)]
+                    lines += [line, line]
+                    paired += 1
+                    packed += 1
+                case .packedTokenTransfer(let t):
+                    rows.append(.tokenTransfer(t.fields))
+                    lines.append(line)
+                    packed += 1
+                default:
                     rows.append(row)
                     lines.append(line)
                 }
             }
         }
-        return (rows, lines, paired)
+        return (rows, lines, paired, packed)
     }
 
     static func error(_ body: () throws -> Void) -> String? {
@@ -52,7 +64,7 @@ struct EthETLRowsTests {
     @Test func realExportsGiveTheSameRows() throws {
         let root = Paths.shared("eth/ethereum-etl")
         let names = try #require(FileManager.default.subpaths(atPath: root)).filter { $0.hasSuffix(".csv") }.sorted()
-        var typedRows = 0
+        var typedRows = 0, packedRows = 0
         for name in names {
             let path = "\(root)/\(name)"
             for columns in [EthWriter.fieldsRead, nil] {
@@ -60,10 +72,13 @@ struct EthETLRowsTests {
                 let got = try Self.typed(path, columns: columns)
                 #expect(got.rows == expected, "\(name)")
                 typedRows += got.rows.filter { if case .record = $0 { false } else { true } }.count
+                packedRows += got.packed
             }
         }
-        // Transactions (blocks jobs), receipts and token transfers were among them.
+        // Transactions (blocks jobs), receipts and token transfers were among them; the token transfers read with
+        // only the columns the store keeps were packed.
         #expect(typedRows > 100)
+        #expect(packedRows >= 4)
     }
 
     @Test func unusualFieldsGiveTheSameRows() throws {
@@ -173,6 +188,7 @@ struct EthETLRowsTests {
                     let what: String
                     switch batch.rows[i] {
                     case .transactionWithReceipt(let t, let r): what = "both \(t.hash == r.transactionHash)"
+                    case .packedTransaction(let t): what = "both \(t.transaction.hash == t.receipt.transactionHash)"
                     case .transaction: what = "tx"
                     case .receipt: what = "receipt"
                     default: what = "other"

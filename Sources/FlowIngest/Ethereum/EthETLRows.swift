@@ -75,34 +75,32 @@ extension EthETLReader {
             }
             var txs = try open(transactions, .transaction), rxs = try open(receipts, .receipt)
             // The next receipt, read when a transaction needs it: a receipt naming the hash of the transaction just
-            // read shares that string instead of making its own.
-            var next: (row: EthRow, line: Int)?, receiptsLeft = rxs != nil
-            func receipt(after hash: String?) throws -> (row: EthRow, line: Int)? {
+            // read (as a string) shares that string instead of making its own.
+            var next: (read: TypedCSVRows.Read, line: Int)?, receiptsLeft = rxs != nil
+            func receipt(after hash: String?) throws -> (read: TypedCSVRows.Read, line: Int)? {
                 if next == nil && receiptsLeft {
-                    next = try rxs?.next(sharing: hash)
+                    next = try rxs?.nextRead(sharing: hash)
                     receiptsLeft = next != nil
                 }
                 return next
             }
-            func position(_ block: Int64?, _ index: Int64?) -> (Int64, Int64) { (block ?? .min, index ?? .min) }
-            while let (row, line) = try txs?.next() {
-                guard case .transaction(let t) = row, t.hash != nil else { try add(row, line, 0); continue }
+            while let (tx, line) = try txs?.nextRead() {
+                guard let position = tx.position, tx.hasHash else { try add(tx.row, line, 0); continue }
+                let hash = tx.hashText
                 // Receipts before this transaction's position go first, on their own.
-                while let (r, rl) = try receipt(after: t.hash), case .receipt(let rf) = r,
-                      position(rf.block, rf.index) < position(t.block, t.index) {
-                    try add(r, rl, 1)
+                while let (r, rl) = try receipt(after: hash), let rp = r.position, rp < position {
+                    try add(r.row, rl, 1)
                     next = nil
                 }
-                if let (r, _) = try receipt(after: t.hash), case .receipt(let rf) = r, rf.block == t.block, rf.index == t.index,
-                   rf.transactionHash == t.hash {
-                    try add(.transactionWithReceipt(t, rf), line, 0)
+                if let (r, _) = try receipt(after: hash), let both = tx.paired(with: r) {
+                    try add(both, line, 0)
                     next = nil
                 } else {
-                    try add(row, line, 0)
+                    try add(tx.row, line, 0)
                 }
             }
             while let (r, rl) = try receipt(after: nil) {
-                try add(r, rl, 1)
+                try add(r.row, rl, 1)
                 next = nil
             }
             try batches.flush(push)
@@ -126,9 +124,139 @@ extension EthETLReader {
         mutating func next(sharing knownHash: String? = nil) throws -> (row: EthRow, line: Int)? {
             guard try csv.nextRecord() else { return nil }
             let line = csv.recordLine, layout = self.layout, lastBlockHash = self.lastBlockHash
+            if layout.kind == .tokenTransfer, let t = csv.withFields({ layout.packedTokenTransfer($0) }) { return (.packedTokenTransfer(t), line) }
             let row = try csv.withFields { f in try layout.row(f, line: line, sharing: knownHash, lastBlockHash: lastBlockHash) }
             if case .transaction(let t) = row { self.lastBlockHash = t.blockHash }
             return (row, line)
+        }
+
+        /// A transaction or receipt as read for pairing: packed when every field is in its plain form, else a row.
+        enum Read {
+            case transaction(EthPackedTransaction)
+            case receipt(PackedReceipt)
+            case row(EthRow)
+
+            /// The row it is on its own.
+            var row: EthRow {
+                switch self {
+                case .transaction(let t): return .transaction(t.transaction)
+                case .receipt(let r): return .receipt(r.fields)
+                case .row(let row): return row
+                }
+            }
+
+            /// Its (block, index), absent parts lowest; nil for anything but a transaction or receipt.
+            var position: (Int64, Int64)? {
+                switch self {
+                case .transaction(let t): return (t.block, t.index)
+                case .receipt(let r): return (r.block, r.index)
+                case .row(.transaction(let t)): return (t.block ?? .min, t.index ?? .min)
+                case .row(.receipt(let r)): return (r.block ?? .min, r.index ?? .min)
+                case .row: return nil
+                }
+            }
+
+            var hasHash: Bool {
+                switch self {
+                case .transaction, .receipt: return true
+                case .row(.transaction(let t)): return t.hash != nil
+                case .row(.receipt(let r)): return r.transactionHash != nil
+                case .row: return false
+                }
+            }
+
+            /// The hash as a string, when it is one already.
+            var hashText: String? {
+                switch self {
+                case .row(.transaction(let t)): return t.hash
+                default: return nil
+                }
+            }
+
+            /// This transaction with `receipt` as one row, when the receipt is of its position and hash.
+            func paired(with receipt: Read) -> EthRow? {
+                switch (self, receipt) {
+                case (.transaction(var t), .receipt(let r)):
+                    guard r.block == t.block, r.index == t.index, r.hash == t.hash else { return nil }
+                    t.receiptFrom = r.from; t.status = r.status; t.gasUsed = r.gasUsed; t.effectiveGasPrice = r.effectiveGasPrice
+                    t.contractAddress = r.contractAddress
+                    return .packedTransaction(t)
+                default:
+                    guard case .transaction(let t) = row, case .receipt(let r) = receipt.row, r.block == t.block, r.index == t.index,
+                          r.transactionHash == t.hash else { return nil }
+                    return .transactionWithReceipt(t, r)
+                }
+            }
+        }
+
+        /// The next transaction or receipt and the line it starts on, packed when it can be, or nil at the end of
+        /// the file.
+        mutating func nextRead(sharing knownHash: String? = nil) throws -> (read: Read, line: Int)? {
+            guard try csv.nextRecord() else { return nil }
+            let line = csv.recordLine, layout = self.layout
+            let packed: Read? = csv.withFields { f in
+                switch layout.kind {
+                case .transaction: return layout.packedTransaction(f).map { .transaction($0) }
+                case .receipt: return layout.packedReceipt(f).map { .receipt($0) }
+                default: return nil
+                }
+            }
+            if let packed { return (packed, line) }
+            let lastBlockHash = self.lastBlockHash
+            let row = try csv.withFields { f in try layout.row(f, line: line, sharing: knownHash, lastBlockHash: lastBlockHash) }
+            if case .transaction(let t) = row { self.lastBlockHash = t.blockHash }
+            return (.row(row), line)
+        }
+    }
+
+    /// A receipt as a bulk export gives it, every text field in its plain form (see ``EthPackedTransaction``).
+    struct PackedReceipt {
+        var block: Int64, index: Int64, hash: EthHash32, from: EthAddress20?, status: Int64?, gasUsed: Int64?
+        var effectiveGasPrice: UInt256?, contractAddress: EthAddress20?
+
+        var fields: EthReceiptFields {
+            EthReceiptFields(block: block, transactionHash: hash.text, index: index, from: from?.text, status: status, gasUsed: gasUsed,
+                             effectiveGasPrice: effectiveGasPrice, contractAddress: contractAddress?.text)
+        }
+    }
+
+    /// Reads a row's fields for a packed row: each absent or empty field is nil, as the record path reads it; a field
+    /// in any other form than its plain one makes the row unpackable (`plain` false), to be read as a row instead.
+    struct PlainFields {
+        let f: CSVReader.Fields
+        var plain = true
+
+        @inline(__always)
+        private mutating func bytes(_ c: TypedCSVLayout.Column?, _ type: ColumnType) -> UnsafeBufferPointer<UInt8>? {
+            guard let c else { return nil }
+            let b = f[c.index]
+            if b.isEmpty { return nil }
+            guard c.type == type else { plain = false; return nil }
+            return b
+        }
+
+        mutating func int(_ c: TypedCSVLayout.Column?) -> Int64? {
+            guard let b = bytes(c, .number) else { return nil }
+            guard let v = plainInt(b) else { plain = false; return nil }
+            return v
+        }
+
+        mutating func uint(_ c: TypedCSVLayout.Column?) -> UInt256? {
+            guard let b = bytes(c, .number) else { return nil }
+            guard isCanonicalDigits(b), let v = UInt256(decimalDigits: b) else { plain = false; return nil }
+            return v
+        }
+
+        mutating func hash(_ c: TypedCSVLayout.Column?) -> EthHash32? {
+            guard let b = bytes(c, .other) else { return nil }
+            guard let v = EthHash32(plain: b) else { plain = false; return nil }
+            return v
+        }
+
+        mutating func address(_ c: TypedCSVLayout.Column?) -> EthAddress20? {
+            guard let b = bytes(c, .address) else { return nil }
+            guard let v = EthAddress20(plain: b) else { plain = false; return nil }
+            return v
         }
     }
 
@@ -232,6 +360,42 @@ extension EthETLReader {
                                                              token: try text(token), from: try text(from), to: try text(to),
                                                              value: try uint(amount)))
             }
+        }
+
+        /// Whether a row of this layout can be packed at all: every wanted column is one the packed row holds.
+        private var packable: Bool { others.isEmpty && !hasReceipt }
+
+        /// Transaction row `f` packed (its receipt fields unset), or nil when a field is not in its plain form or one
+        /// the packed row needs is missing (the row is then read by ``row(_:line:sharing:lastBlockHash:)``).
+        func packedTransaction(_ f: CSVReader.Fields) -> EthPackedTransaction? {
+            guard kind == .transaction, packable, f.count == width else { return nil }
+            var p = PlainFields(f: f)
+            guard let block = p.int(blockNumber), let index = p.int(transactionIndex), let hash = p.hash(hash), let from = p.address(from)
+            else { return nil }
+            let t = EthPackedTransaction(block: block, index: index, hash: hash, blockTimestamp: p.int(blockTimestamp), blockHash: p.hash(blockHash),
+                                         from: from, to: p.address(to), value: p.uint(amount), gas: p.int(gas), gasPrice: p.uint(gasPrice))
+            return p.plain ? t : nil
+        }
+
+        /// Receipt row `f` packed, like ``packedTransaction(_:)``.
+        func packedReceipt(_ f: CSVReader.Fields) -> PackedReceipt? {
+            guard kind == .receipt, packable, f.count == width else { return nil }
+            var p = PlainFields(f: f)
+            guard let block = p.int(blockNumber), let index = p.int(transactionIndex), let hash = p.hash(transactionHash) else { return nil }
+            let r = PackedReceipt(block: block, index: index, hash: hash, from: p.address(from), status: p.int(status), gasUsed: p.int(gasUsed),
+                                  effectiveGasPrice: p.uint(effectivePrice), contractAddress: p.address(contract))
+            return p.plain ? r : nil
+        }
+
+        /// Token transfer row `f` packed, like ``packedTransaction(_:)``.
+        func packedTokenTransfer(_ f: CSVReader.Fields) -> EthPackedTokenTransfer? {
+            guard kind == .tokenTransfer, packable, f.count == width else { return nil }
+            var p = PlainFields(f: f)
+            guard let block = p.int(blockNumber), let index = p.int(logIndex), let tx = p.hash(transactionHash), let token = p.address(token),
+                  let from = p.address(from), let to = p.address(to), let value = p.uint(amount) else { return nil }
+            let t = EthPackedTokenTransfer(block: block, logIndex: index, transactionHash: tx, blockTimestamp: p.int(blockTimestamp), token: token,
+                                           from: from, to: to, value: value)
+            return p.plain ? t : nil
         }
     }
 
