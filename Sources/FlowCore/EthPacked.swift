@@ -85,6 +85,9 @@ public struct EthAddress20: Hashable, Sendable {
     /// The digits: 16, 16 and 8, in written order.
     public var w0, w1: UInt64, w2: UInt32
     public static let textLength = 42
+    public static let zero = EthAddress20(w0: 0, w1: 0, w2: 0)
+
+    public init(w0: UInt64, w1: UInt64, w2: UInt32) { self.w0 = w0; self.w1 = w1; self.w2 = w2 }
 
     /// Parses exactly `0x` and 40 lower-case hex digits.
     public init?(plain b: UnsafeBufferPointer<UInt8>) {

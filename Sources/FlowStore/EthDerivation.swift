@@ -49,11 +49,19 @@ struct EthBlockDerivation {
     var newAddresses: [(id: Int64, address: String)] = []
 
     /// Gives every transfer's addresses their ids from `ids`, and notes the addresses new to the store; leaves them
-    /// to the writer when `ids` is full (then for every later block too).
+    /// to the writer when `ids` is full (then for every later block too). With the ids given, the writer needs
+    /// no address text but the new addresses', so the transfers' are let go of here, on the thread that made them.
     mutating func resolve(with ids: DerivedAddressIDs) {
         guard ids.reserve(transfers.count * 2) else { return }
         var new: [(id: Int64, address: String)] = []
-        self.ids = transfers.map { (ids.id(of: $0.from, new: &new), ids.id(of: $0.to, new: &new)) }
+        var given: [(from: Int64, to: Int64)] = []
+        given.reserveCapacity(transfers.count)
+        for i in transfers.indices {
+            given.append((ids.id(of: transfers[i].from, new: &new), ids.id(of: transfers[i].to, new: &new)))
+            transfers[i].from = ""
+            transfers[i].to = ""
+        }
+        self.ids = given
         newAddresses = new
     }
 }
@@ -64,38 +72,95 @@ struct EthBlockDerivation {
 /// meanwhile — one being built aside — and only while the one writer adds the new addresses with the ids given here,
 /// in order. Holds every address it has seen, up to `capacity`; past that it gives no more ids, and the writer interns
 /// the addresses of the remaining blocks itself (its own connection sees the rows it added).
+///
+/// Plain addresses (`0x` and 40 lower-case hex digits: nearly all) are held packed in an open-addressing table keyed
+/// by their digits, which are random enough to hash by multiplying; others (the chain's pseudo-addresses) by text.
 final class DerivedAddressIDs {
-    private var ids: [String: Int64] = [:]
+    private var plain = PlainAddressTable()
+    private var other: [String: Int64] = [:]
     private var next: Int64 = 1
     private let capacity: Int
     private var full = false
+    private var count: Int { plain.count + other.count }
 
     init(db: Database, capacity: Int = 8_000_000) throws {
         self.capacity = capacity
-        ids.reserveCapacity(1 << 16)
         let all = try db.prepare("SELECT id, address FROM addresses")
         while try all.step() {
             let id = all.int(0)
-            ids[all.text(1)] = id
+            if let a = all.withTextBytes(1, { EthAddress20(plain: $0) }) { plain.insert(a, id: id) } else { other[all.text(1)] = id }
             next = max(next, id + 1)
         }
-        full = ids.count > capacity
+        full = count > capacity
     }
 
     /// Whether `count` more addresses fit; once one block's do not, no later block's do either.
-    func reserve(_ count: Int) -> Bool {
-        if !full && ids.count + count > capacity { full = true }
+    func reserve(_ more: Int) -> Bool {
+        if !full && count + more > capacity { full = true }
         return !full
     }
 
     /// The id of `text`; a new address gets the next free id and is appended to `new`.
     func id(of text: String, new: inout [(id: Int64, address: String)]) -> Int64 {
-        if let id = ids[text] { return id }
+        if let a = EthAddress20(plain: text) {
+            if let id = plain.id(of: a) { return id }
+            let id = next
+            next += 1
+            new.append((id, text))
+            plain.insert(a, id: id)
+            return id
+        }
+        if let id = other[text] { return id }
         let id = next
         next += 1
         new.append((id, text))
-        ids[text] = id
+        other[text] = id
         return id
+    }
+}
+
+/// Ids of packed addresses: open addressing with linear probing, at most half full, an id of 0 marking a free slot
+/// (store ids start at 1).
+struct PlainAddressTable {
+    private var keys: [EthAddress20] = []
+    private var ids: [Int64] = []
+    private var mask = 0
+    private(set) var count = 0
+
+    init() { grow(to: 1 << 16) }
+
+    @inline(__always) private func slot(_ a: EthAddress20) -> Int {
+        // The digits of an address are a hash's: mixing two words by a multiply spreads them over the table.
+        Int(truncatingIfNeeded: ((a.w0 ^ (a.w1 << 29 | a.w1 >> 35) ^ UInt64(a.w2)) &* 0x9E37_79B9_7F4A_7C15) >> 17) & mask
+    }
+
+    func id(of a: EthAddress20) -> Int64? {
+        var i = slot(a)
+        while true {
+            let id = ids[i]
+            if id == 0 { return nil }
+            if keys[i] == a { return id }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Adds `a` (not held yet) with `id` (> 0).
+    mutating func insert(_ a: EthAddress20, id: Int64) {
+        if (count + 1) * 2 > ids.count { grow(to: ids.count * 2) }
+        var i = slot(a)
+        while ids[i] != 0 { i = (i + 1) & mask }
+        keys[i] = a
+        ids[i] = id
+        count += 1
+    }
+
+    private mutating func grow(to size: Int) {
+        let oldKeys = keys, oldIDs = ids
+        keys = Array(repeating: EthAddress20.zero, count: size)
+        ids = Array(repeating: 0, count: size)
+        mask = size - 1
+        count = 0
+        for i in oldIDs.indices where oldIDs[i] != 0 { insert(oldKeys[i], id: oldIDs[i]) }
     }
 }
 

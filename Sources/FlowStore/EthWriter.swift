@@ -714,17 +714,6 @@ public final class EthWriter {
         try assets.id(chain: chain, symbol: symbol, decimals: decimals, source: store.path)
     }
 
-    /// The row `t` is written as: its asset and addresses interned (unless their `ids` are given), its amount checked
-    /// to fit the store.
-    private func row(_ t: EthDerivedTransfer, asset: Int64, block: Int64, ids: (from: Int64, to: Int64)?) throws -> DerivedTransferRow {
-        guard let exact = t.amount.int128 else {
-            throw StoreError(resultCode: 19, message: "\(t.what) in block \(block), tx \(t.tx): \(t.amount) base units is beyond the 2^127 "
-                             + "the store and tracer hold; refusing to truncate it", path: store.path)
-        }
-        return DerivedTransferRow(asset: asset, from: try ids?.from ?? addresses.id(of: t.from, scriptType: .account),
-                                  to: try ids?.to ?? addresses.id(of: t.to, scriptType: .account), amount: exact, tx: t.tx, index: t.index, kind: t.kind)
-    }
-
     /// Rewrites the derived transfers of one block from the `eth_*` tables.
     private func derive(block: Int64) throws {
         try store(try derivation.derive(block: block))
@@ -754,24 +743,30 @@ public final class EthWriter {
                 s.bind(p, d.newAddresses[i].id); s.bind(p + 1, d.newAddresses[i].address)
             })
             addedWithGivenIDs += d.newAddresses.count
-            let rows = try d.transfers.indices.map { i in
+            // Checked and interned before anything of the block is written; with the ids given, bound from `d` as it is.
+            for i in d.transfers.indices where d.transfers[i].amount.int128 == nil {
                 let t = d.transfers[i]
-                return try row(t, asset: try t.token.map { try asset($0, decimals: nil) } ?? eth, block: block, ids: d.ids?[i])
+                throw StoreError(resultCode: 19, message: "\(t.what) in block \(block), tx \(t.tx): \(t.amount) base units is beyond the 2^127 "
+                                 + "the store and tracer hold; refusing to truncate it", path: store.path)
             }
-            let sourceID = batch.sourceID
-            try insertTransfers.insert(count: rows.count, bindShared: { s in
+            let ids = try d.ids ?? d.transfers.map { t in
+                (try addresses.id(of: t.from, scriptType: .account), try addresses.id(of: t.to, scriptType: .account))
+            }
+            let sourceID = batch.sourceID, insert = insertTransfers, arena = bindArena
+            try insert.insert(count: d.transfers.count, bindShared: { s in
                 s.bind(1, chain); s.bind(2, sourceID); s.bind(3, time); s.bind(4, block)
             }, bind: { s, i, p in
-                let row = rows[i]
-                s.bind(p, row.asset); s.bind(p + 1, row.from); s.bind(p + 2, row.to)
-                if let small = Int64(exactly: row.amount) { s.bind(p + 3, small) } else { s.bind(p + 3, String(row.amount)) }
-                s.bind(p + 4, row.tx); s.bind(p + 5, row.index); s.bind(p + 6, row.kind)
+                var at = arena.row(insert.row(ofParameter: p))
+                let asset = try d.transfers[i].token.map { try self.asset($0, decimals: nil) } ?? eth
+                s.bind(p, asset); s.bind(p + 1, ids[i].from); s.bind(p + 2, ids[i].to)
+                arena.bind(s, p + 3, d.transfers[i].amount, &at)
+                s.bind(p + 4, d.transfers[i].tx); s.bind(p + 5, d.transfers[i].index); s.bind(p + 6, d.transfers[i].kind)
             }, done: { written, _ in
                 // A statement's rows take the ids after the largest, so a block's rows make one range.
                 let last = db.lastInsertRowID
                 derivedIDs = (derivedIDs?.lowerBound ?? last - Int64(written.count) + 1)...last
             })
-            derived += rows.count
+            derived += d.transfers.count
         } else {
             awaitingTime.insert(block)
         }
@@ -798,7 +793,3 @@ extension Store {
     }
 }
 
-/// A derived transfer as it is written, its asset and addresses interned.
-struct DerivedTransferRow {
-    var asset: Int64, from: Int64, to: Int64, amount: Int128, tx: String, index: Int64, kind: String
-}
