@@ -242,7 +242,8 @@ public final class Statement {
 
 /// An INSERT that writes up to ``maxRows`` rows per statement run. Running a one-row statement per row costs
 /// SQLite its per-statement work (a transaction check, cursors opened and closed, a reset) for every row; this
-/// spends it once per `maxRows`. The statements, one per row count, are prepared when first needed.
+/// spends it once per `maxRows`. The statements, one per row count used (`maxRows` and powers of two below it), are
+/// prepared when first needed.
 public final class MultiRowInsert {
     public let maxRows: Int
     private let db: Database
@@ -286,7 +287,10 @@ public final class MultiRowInsert {
                        done: (Range<Int>, Int) throws -> Void = { _, _ in }) throws {
         var start = 0
         while start < count {
-            let n = min(maxRows, count - start)
+            // Fewer rows than a full statement take the largest power of two that fits: a handful of statements to
+            // compile, not one per row count (compiling one of 64 rows costs as much as running many).
+            let left = min(maxRows, count - start)
+            let n = left == maxRows ? left : 1 << (Int.bitWidth - 1 - left.leadingZeroBitCount)
             let s = try statement(rows: n)
             s.rewind()
             bindShared(s)
