@@ -10,7 +10,9 @@ extension EthETLReader {
     /// become typed rows, parsed from the bytes without a string per field; everything else (other kinds, JSON
     /// Lines) becomes record rows, as ``read(path:columns:_:)`` gives them. Both hold the same values: a field in
     /// anything but its plain form (canonical digits, lower-case `0x` hex) is converted by the same code as a
-    /// record's. An input error reaches the caller after every row before it.
+    /// record's. A token transfer whose every field is in its plain form, read with only the columns the store
+    /// keeps, is packed (``EthRow/packedTokenTransfer(_:)``: no string at all). An input error reaches the caller
+    /// after every row before it.
     /// - Parameter columns: as for ``read(path:columns:_:)``; the wanted columns of a typed row are checked too.
     public static func readRows(path: String, columns: [EthRecord.Kind: Set<String>]? = nil, chunkSize: Int = 4096,
                                 _ body: (EthRowBatch) throws -> Void) throws {
@@ -59,7 +61,8 @@ extension EthETLReader {
     /// Reads a CSV export of transactions and one of receipts together, on a second thread, like
     /// ``readRows(path:columns:chunkSize:_:)``: a transaction whose receipt comes next in the receipts file (same
     /// position, same hash; ethereum-etl writes both in block order) becomes one row with it, written once; every
-    /// other receipt is a row of its own, in order. Rows name their own file and line.
+    /// other receipt is a row of its own, in order. Rows name their own file and line. A pair whose every field is in
+    /// its plain form is packed (``EthRow/packedTransaction(_:)``).
     public static func readRows(transactions: String, receipts: String, columns: [EthRecord.Kind: Set<String>]? = nil,
                                 chunkSize: Int = 4096, _ body: (EthRowBatch) throws -> Void) throws {
         try Pipeline.produceOnThread({ push in
