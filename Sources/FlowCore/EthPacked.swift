@@ -47,13 +47,34 @@ public enum EthPlainHex {
     }
 }
 
+/// A fixed-width hex value held inline: parsed from its plain text, written back as it.
+public protocol EthPlainHexValue {
+    /// Bytes of its text: `0x` and the digits.
+    static var textLength: Int { get }
+    /// Parses exactly `0x` and ``textLength`` − 2 lower-case hex digits.
+    init?(plain b: UnsafeBufferPointer<UInt8>)
+    /// Writes the ``textLength`` bytes of its text at `p`.
+    func write(to p: UnsafeMutablePointer<UInt8>)
+}
+
+extension EthPlainHexValue {
+    public init?(plain text: String) {
+        var text = text
+        guard let v = text.withUTF8({ Self(plain: $0) }) else { return nil }
+        self = v
+    }
+
+    public var text: String {
+        String(unsafeUninitializedCapacity: Self.textLength) { b in write(to: b.baseAddress!); return Self.textLength }
+    }
+}
+
 /// A 32-byte value written as `0x` and 64 lower-case hex digits: a transaction or block hash.
-public struct EthHash32: Hashable, Sendable {
+public struct EthHash32: Hashable, Sendable, EthPlainHexValue {
     /// The digits, 16 per word, in written order.
     public var w0, w1, w2, w3: UInt64
     public static let textLength = 66
 
-    /// Parses exactly `0x` and 64 lower-case hex digits.
     public init?(plain b: UnsafeBufferPointer<UInt8>) {
         guard EthPlainHex.prefixed(b, 66), let base = b.baseAddress else { return nil }
         let p = UnsafeRawPointer(base)
@@ -62,26 +83,15 @@ public struct EthHash32: Hashable, Sendable {
         w0 = a; w1 = c; w2 = d; w3 = e
     }
 
-    public init?(plain text: String) {
-        var text = text
-        guard let v = text.withUTF8({ EthHash32(plain: $0) }) else { return nil }
-        self = v
-    }
-
-    /// Writes the 66 bytes of its text at `p`.
     public func write(to p: UnsafeMutablePointer<UInt8>) {
         p[0] = UInt8(ascii: "0"); p[1] = UInt8(ascii: "x")
         EthPlainHex.write(w0, 16, to: p + 2); EthPlainHex.write(w1, 16, to: p + 18)
         EthPlainHex.write(w2, 16, to: p + 34); EthPlainHex.write(w3, 16, to: p + 50)
     }
-
-    public var text: String {
-        String(unsafeUninitializedCapacity: Self.textLength) { b in write(to: b.baseAddress!); return Self.textLength }
-    }
 }
 
 /// A 20-byte value written as `0x` and 40 lower-case hex digits: an address as the store keeps it.
-public struct EthAddress20: Hashable, Sendable {
+public struct EthAddress20: Hashable, Sendable, EthPlainHexValue {
     /// The digits: 16, 16 and 8, in written order.
     public var w0, w1: UInt64, w2: UInt32
     public static let textLength = 42
@@ -89,7 +99,6 @@ public struct EthAddress20: Hashable, Sendable {
 
     public init(w0: UInt64, w1: UInt64, w2: UInt32) { self.w0 = w0; self.w1 = w1; self.w2 = w2 }
 
-    /// Parses exactly `0x` and 40 lower-case hex digits.
     public init?(plain b: UnsafeBufferPointer<UInt8>) {
         guard EthPlainHex.prefixed(b, 42), let base = b.baseAddress else { return nil }
         let p = UnsafeRawPointer(base)
@@ -97,20 +106,9 @@ public struct EthAddress20: Hashable, Sendable {
         w0 = a; w1 = c; w2 = d
     }
 
-    public init?(plain text: String) {
-        var text = text
-        guard let v = text.withUTF8({ EthAddress20(plain: $0) }) else { return nil }
-        self = v
-    }
-
-    /// Writes the 42 bytes of its text at `p`.
     public func write(to p: UnsafeMutablePointer<UInt8>) {
         p[0] = UInt8(ascii: "0"); p[1] = UInt8(ascii: "x")
         EthPlainHex.write(w0, 16, to: p + 2); EthPlainHex.write(w1, 16, to: p + 18); EthPlainHex.write(UInt64(w2), 8, to: p + 34)
-    }
-
-    public var text: String {
-        String(unsafeUninitializedCapacity: Self.textLength) { b in write(to: b.baseAddress!); return Self.textLength }
     }
 }
 

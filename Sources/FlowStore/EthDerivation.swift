@@ -102,19 +102,14 @@ final class DerivedAddressIDs {
 
     /// The id of `text`; a new address gets the next free id and is appended to `new`.
     func id(of text: String, new: inout [(id: Int64, address: String)]) -> Int64 {
-        if let a = EthAddress20(plain: text) {
-            if let id = plain.id(of: a) { return id }
-            let id = next
-            next += 1
-            new.append((id, text))
-            plain.insert(a, id: id)
-            return id
-        }
-        if let id = other[text] { return id }
+        let packed = EthAddress20(plain: text)
+        let known: Int64?
+        if let packed { known = plain.id(of: packed) } else { known = other[text] }
+        if let known { return known }
         let id = next
         next += 1
         new.append((id, text))
-        other[text] = id
+        if let packed { plain.insert(packed, id: id) } else { other[text] = id }
         return id
     }
 }

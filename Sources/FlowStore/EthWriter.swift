@@ -352,10 +352,9 @@ public final class EthWriter {
                 arena.bind(s, p + 10, t.effectiveGasPrice, &at); arena.bind(s, p + 11, t.contractAddress, &at)
             }, done: { written, changes in
                 guard changes < written.count else { return }
-                try refuseFirstConflict(written.map { k in
-                    let i = range.lowerBound + k
-                    guard case .packedTransaction(let t) = rows.rows[i] else { return (0, 0, "", { "?" }) }
-                    return (t.block, t.index, t.hash.text, { rows.origin(i) })
+                try refuseFirstConflict(packedKeys(rows, range, written) {
+                    guard case .packedTransaction(let t) = $0 else { return nil }
+                    return (t.block, t.index, t.hash)
                 }, find: findTxHash, what: "transaction")
             })
         case .packedTokens(let range):
@@ -369,12 +368,22 @@ public final class EthWriter {
                 arena.bind(s, p + 4, t.from, &at); arena.bind(s, p + 5, t.to, &at); arena.bind(s, p + 6, t.value, &at); s.bind(p + 7, 1)
             }, done: { written, changes in
                 guard changes < written.count else { return }
-                try refuseFirstConflict(written.map { k in
-                    let i = range.lowerBound + k
-                    guard case .packedTokenTransfer(let t) = rows.rows[i] else { return (0, 0, "", { "?" }) }
-                    return (t.block, t.logIndex, t.transactionHash.text, { rows.origin(i) })
+                try refuseFirstConflict(packedKeys(rows, range, written) {
+                    guard case .packedTokenTransfer(let t) = $0 else { return nil }
+                    return (t.block, t.logIndex, t.transactionHash)
                 }, find: findTokenTx, what: "log")
             })
+        }
+    }
+
+    /// What ``refuseFirstConflict(_:find:what:)`` checks of the packed rows `written` (within the statement's rows of
+    /// `range`): each row's position, hash and origin, given by `key`.
+    private func packedKeys(_ rows: EthRowBatch, _ range: Range<Int>, _ written: Range<Int>,
+                            _ key: (EthRow) -> (block: Int64, index: Int64, hash: EthHash32)?)
+        -> [(block: Int64, index: Int64, hash: String, origin: () -> String)] {
+        written.compactMap { k in
+            let i = range.lowerBound + k
+            return key(rows.rows[i]).map { ($0.block, $0.index, $0.hash.text, { rows.origin(i) }) }
         }
     }
 
