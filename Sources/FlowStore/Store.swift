@@ -128,12 +128,17 @@ public final class Store {
     /// holds everything in one run when temporary data is kept in memory, or else sorts runs the size of the page
     /// cache (at least 250 pages) and merges them; with a 2 MiB cache those runs are small enough to sort in the
     /// processor's caches, and the table is read through a memory map instead of the evicted cache. On 610,444
-    /// transfers both indexes build in 0.6 s instead of 0.95. The settings are restored afterwards.
+    /// transfers both indexes build in 0.6 s instead of 0.95. The sorter also sorts runs on helper threads, one per
+    /// processor up to 4 (`PRAGMA threads`; the main thread merges): 0.59 instead of 0.77 s by hand on two cores.
+    /// The settings are restored afterwards.
     public func createSecondaryIndexes(_ group: IndexGroup) throws {
         let cache = try db.scalarInt("PRAGMA cache_size") ?? -2000, temp = try db.scalarInt("PRAGMA temp_store") ?? 0
-        let mmap = try db.scalarInt("PRAGMA mmap_size") ?? 0
-        try db.execute("PRAGMA cache_size = -2048; PRAGMA temp_store = FILE; PRAGMA mmap_size = \(1 << 40)")
-        defer { try? db.execute("PRAGMA cache_size = \(cache); PRAGMA temp_store = \(temp); PRAGMA mmap_size = \(mmap)") }
+        let mmap = try db.scalarInt("PRAGMA mmap_size") ?? 0, threads = try db.scalarInt("PRAGMA threads") ?? 0
+        let helpers = min(4, ProcessInfo.processInfo.activeProcessorCount)
+        try db.execute("PRAGMA cache_size = -2048; PRAGMA temp_store = FILE; PRAGMA mmap_size = \(1 << 40); PRAGMA threads = \(helpers)")
+        defer {
+            try? db.execute("PRAGMA cache_size = \(cache); PRAGMA temp_store = \(temp); PRAGMA mmap_size = \(mmap); PRAGMA threads = \(threads)")
+        }
         try db.transaction {
             for index in Store.secondaryIndexes(group) { try db.execute(index.sql) }
         }

@@ -47,8 +47,9 @@ struct BulkLoadTests {
     }
 
     /// The transfers' address indexes rebuilt after a bulk load (sorted in small runs, the table read through a
-    /// memory map) hold every row in order, as indexes kept row by row do; the connection's cache, temporary
-    /// storage and memory map are as they were. 180,000 rows sort in more than one run, so the runs are merged.
+    /// memory map, runs sorted on helper threads) hold every row in order, as indexes kept row by row do; the
+    /// connection's cache, temporary storage, memory map and helper threads are as they were. 180,000 rows sort in
+    /// more than one run, so the runs are merged.
     @Test func rebuiltIndexesEqualIndexesKeptRowByRow() throws {
         try withTemporaryDirectory { dir in
             var random = SeededRandom(seed: 0x1D5)
@@ -77,6 +78,7 @@ struct BulkLoadTests {
             #expect(try store.db.scalarInt("PRAGMA cache_size") == -262144)
             #expect(try store.db.scalarInt("PRAGMA temp_store") == 2)
             #expect(try store.db.scalarInt("PRAGMA mmap_size") == 0)
+            #expect(try store.db.scalarInt("PRAGMA threads") == 0)
         }
     }
 }
