@@ -117,8 +117,13 @@ final class DerivedAddressIDs {
 /// Ids of packed addresses: open addressing with linear probing, at most half full, an id of 0 marking a free slot
 /// (store ids start at 1).
 struct PlainAddressTable {
-    private var keys: [EthAddress20] = []
-    private var ids: [Int64] = []
+    /// An address and its id side by side: a lookup reads one cache line (the table is larger than the caches).
+    private struct Slot {
+        var w0: UInt64, w1: UInt64, id: Int64, w2: UInt32
+        static let free = Slot(w0: 0, w1: 0, id: 0, w2: 0)
+        @inline(__always) func holds(_ a: EthAddress20) -> Bool { w0 == a.w0 && w1 == a.w1 && w2 == a.w2 }
+    }
+    private var slots: [Slot] = []
     private var mask = 0
     private(set) var count = 0
 
@@ -130,32 +135,35 @@ struct PlainAddressTable {
     }
 
     func id(of a: EthAddress20) -> Int64? {
-        var i = slot(a)
-        while true {
-            let id = ids[i]
-            if id == 0 { return nil }
-            if keys[i] == a { return id }
-            i = (i + 1) & mask
+        slots.withUnsafeBufferPointer { s in
+            var i = slot(a)
+            while true {
+                let e = s[i]
+                if e.id == 0 { return nil }
+                if e.holds(a) { return e.id }
+                i = (i + 1) & mask
+            }
         }
     }
 
     /// Adds `a` (not held yet) with `id` (> 0).
     mutating func insert(_ a: EthAddress20, id: Int64) {
-        if (count + 1) * 2 > ids.count { grow(to: ids.count * 2) }
+        if (count + 1) * 2 > slots.count { grow(to: slots.count * 2) }
         var i = slot(a)
-        while ids[i] != 0 { i = (i + 1) & mask }
-        keys[i] = a
-        ids[i] = id
+        let mask = self.mask
+        slots.withUnsafeMutableBufferPointer { s in
+            while s[i].id != 0 { i = (i + 1) & mask }
+            s[i] = Slot(w0: a.w0, w1: a.w1, id: id, w2: a.w2)
+        }
         count += 1
     }
 
     private mutating func grow(to size: Int) {
-        let oldKeys = keys, oldIDs = ids
-        keys = Array(repeating: EthAddress20.zero, count: size)
-        ids = Array(repeating: 0, count: size)
+        let old = slots
+        slots = Array(repeating: .free, count: size)
         mask = size - 1
         count = 0
-        for i in oldIDs.indices where oldIDs[i] != 0 { insert(oldKeys[i], id: oldIDs[i]) }
+        for e in old where e.id != 0 { insert(EthAddress20(w0: e.w0, w1: e.w1, w2: e.w2), id: e.id) }
     }
 }
 
