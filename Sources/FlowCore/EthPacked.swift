@@ -74,6 +74,9 @@ public struct EthHash32: Hashable, Sendable, EthPlainHexValue {
     /// The digits, 16 per word, in written order.
     public var w0, w1, w2, w3: UInt64
     public static let textLength = 66
+    public static let zero = EthHash32(w0: 0, w1: 0, w2: 0, w3: 0)
+
+    public init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) { self.w0 = w0; self.w1 = w1; self.w2 = w2; self.w3 = w3 }
 
     public init?(plain b: UnsafeBufferPointer<UInt8>) {
         guard EthPlainHex.prefixed(b, 66), let base = b.baseAddress else { return nil }
@@ -140,6 +143,10 @@ public struct EthPackedTransaction: Sendable, Equatable {
         self.from = from; self.to = to; self.value = value; self.gas = gas; self.gasPrice = gasPrice; self.receiptFrom = receiptFrom
         self.status = status; self.gasUsed = gasUsed; self.effectiveGasPrice = effectiveGasPrice; self.contractAddress = contractAddress
     }
+
+    /// A value to read rows into (block 0, every optional field unset).
+    public static let blank = EthPackedTransaction(block: 0, index: 0, hash: .zero, blockTimestamp: nil, blockHash: nil, from: .zero, to: nil,
+                                                   value: nil, gas: nil, gasPrice: nil)
 
     /// The transaction's fields, with strings.
     public var transaction: EthTransactionFields {

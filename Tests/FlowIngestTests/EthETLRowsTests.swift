@@ -162,33 +162,39 @@ struct EthETLRowsTests {
 
     /// A transactions export read with its receipts export: a transaction whose receipt comes next (same position
     /// and hash) is one row with it; other receipts are rows of their own, in position order, naming their file.
-    @Test func transactionsAndTheirReceiptsAreReadTogether() throws {
+    /// The same whether the rows are read packed (only the columns the store keeps, every field plain), as strings
+    /// (every column wanted), or mixed (one transaction and two receipts in an unusual form, read as strings).
+    @Test(arguments: ["strings", "packed", "mixed"])
+    func transactionsAndTheirReceiptsAreReadTogether(form: String) throws {
         func h(_ c: Character) -> String { "0x" + String(repeating: c, count: 64) }
         let a = "0x" + String(repeating: "1", count: 40)
+        // Upper-case hex is read as strings (and lower-cased), never packed.
+        func unusual(_ text: String) -> String { form == "mixed" ? "0x" + text.dropFirst(2).uppercased() : text }
         try withTemporaryDirectory { dir in
             let txs = dir.appendingPathComponent("tx.csv").path, rxs = dir.appendingPathComponent("rx.csv").path
             try """
                 hash,nonce,block_number,transaction_index,from_address,to_address,value
                 \(h("a")),0,100,0,\(a),\(a),1
                 \(h("b")),1,100,1,\(a),\(a),2
-                \(h("c")),2,101,0,\(a),\(a),3
+                \(unusual(h("c"))),2,101,0,\(a),\(a),3
                 \(h("d")),3,102,0,\(a),\(a),4
                 """.write(toFile: txs, atomically: true, encoding: .utf8)
             try """
                 transaction_hash,transaction_index,block_number,cumulative_gas_used,gas_used,status
                 \(h("a")),0,100,21000,21000,1
-                \(h("9")),1,100,42000,21000,1
+                \(unusual(h("9"))),1,100,42000,21000,1
                 \(h("e")),5,100,63000,21000,0
                 \(h("c")),0,101,21000,21000,1
-                \(h("f")),0,103,21000,21000,1
+                \(unusual(h("f"))),0,103,21000,21000,1
                 """.write(toFile: rxs, atomically: true, encoding: .utf8)
-            var got: [String] = []
-            try EthETLReader.readRows(transactions: txs, receipts: rxs, chunkSize: 2) { batch in
+            var got: [String] = [], packed = 0
+            let columns = form == "strings" ? nil : EthWriter.fieldsRead
+            try EthETLReader.readRows(transactions: txs, receipts: rxs, columns: columns, chunkSize: 2) { batch in
                 for i in batch.rows.indices {
                     let what: String
                     switch batch.rows[i] {
-                    case .transactionWithReceipt(let t, let r): what = "both \(t.hash == r.transactionHash)"
-                    case .packedTransaction(let t): what = "both \(t.transaction.hash == t.receipt.transactionHash)"
+                    case .transactionWithReceipt(let t, let r): what = "both \(t.hash == r.transactionHash && t.hash != nil)"
+                    case .packedTransaction(let t): what = "both \(t.transaction.hash == t.receipt.transactionHash)"; packed += 1
                     case .transaction: what = "tx"
                     case .receipt: what = "receipt"
                     default: what = "other"
@@ -200,6 +206,8 @@ struct EthETLRowsTests {
             // position comes after b's; f has no transaction.
             #expect(got == ["both true tx.csv:2", "tx tx.csv:3", "receipt rx.csv:3", "receipt rx.csv:4", "both true tx.csv:4", "tx tx.csv:5",
                             "receipt rx.csv:6"])
+            // Packed: a's and c's pairs; mixed: only a's (c's transaction is read as strings).
+            #expect(packed == ["strings": 0, "packed": 2, "mixed": 1][form])
         }
     }
 }

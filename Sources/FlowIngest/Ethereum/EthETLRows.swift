@@ -77,34 +77,79 @@ extension EthETLReader {
                 return TypedCSVRows(csv: csv, kind: kind, names: names, columns: columns, path: path)
             }
             var txs = try open(transactions, .transaction), rxs = try open(receipts, .receipt)
+            // Packed rows are read in place into `t` and `r` (large values: copying them per row cost as much as reading
+            // their fields); any other row is read as a `Read`.
+            var t = EthPackedTransaction.blank, r = PackedReceipt.blank
             // The next receipt, read when a transaction needs it: a receipt naming the hash of the transaction just
             // read (as a string) shares that string instead of making its own.
-            var next: (read: TypedCSVRows.Read, line: Int)?, receiptsLeft = rxs != nil
-            func receipt(after hash: String?) throws -> (read: TypedCSVRows.Read, line: Int)? {
-                if next == nil && receiptsLeft {
-                    next = try rxs?.nextRead(sharing: hash)
-                    receiptsLeft = next != nil
+            var next: Pending = .unread
+            func loadReceipt(after hash: String?) throws {
+                guard case .unread = next else { return }
+                guard rxs != nil else { next = .end; return }
+                switch try rxs!.nextInto(&r, sharing: hash, pack: { $0.packReceipt($1, into: &$2) }) {
+                case nil: next = .end
+                case .packed?: next = .packed(line: rxs!.line)
+                case .row(let row)?: next = .read(.row(row), line: rxs!.line)
                 }
-                return next
             }
-            while let (tx, line) = try txs?.nextRead() {
+            /// The pending receipt's position, nil when there is none (or it is not a receipt).
+            func receiptPosition() -> (Int64, Int64)? {
+                switch next {
+                case .packed: return (r.block, r.index)
+                case .read(let read, _): return read.position
+                case .unread, .end: return nil
+                }
+            }
+            /// Hands on the pending receipt as a row of its own.
+            func addReceipt() throws {
+                switch next {
+                case .packed(let line): try add(.receipt(r.fields), line, 1)
+                case .read(let read, let line): try add(read.row, line, 1)
+                case .unread, .end: return
+                }
+                next = .unread
+            }
+            while txs != nil {
+                guard let got = try txs!.nextInto(&t, sharing: nil, pack: { $0.packTransaction($1, into: &$2) }) else { break }
+                let line = txs!.line
+                let tx: TypedCSVRows.Read
+                switch got {
+                case .packed:
+                    // Receipts before this transaction's position go first, on their own.
+                    try loadReceipt(after: nil)
+                    while let rp = receiptPosition(), rp < (t.block, t.index) { try addReceipt(); try loadReceipt(after: nil) }
+                    if case .packed = next, r.block == t.block, r.index == t.index, r.hash == t.hash {
+                        t.receiptFrom = r.from; t.status = r.status; t.gasUsed = r.gasUsed; t.effectiveGasPrice = r.effectiveGasPrice
+                        t.contractAddress = r.contractAddress
+                        try add(.packedTransaction(t), line, 0)
+                        next = .unread
+                        continue
+                    }
+                    tx = .transaction(t)
+                case .row(let row):
+                    tx = .row(row)
+                }
                 guard let position = tx.position, tx.hasHash else { try add(tx.row, line, 0); continue }
                 let hash = tx.hashText
-                // Receipts before this transaction's position go first, on their own.
-                while let (r, rl) = try receipt(after: hash), let rp = r.position, rp < position {
-                    try add(r.row, rl, 1)
-                    next = nil
+                try loadReceipt(after: hash)
+                while let rp = receiptPosition(), rp < position { try addReceipt(); try loadReceipt(after: hash) }
+                let pending: TypedCSVRows.Read?
+                switch next {
+                case .packed: pending = .receipt(r)
+                case .read(let read, _): pending = read
+                case .unread, .end: pending = nil
                 }
-                if let (r, _) = try receipt(after: hash), let both = tx.paired(with: r) {
+                if let pending, let both = tx.paired(with: pending) {
                     try add(both, line, 0)
-                    next = nil
+                    next = .unread
                 } else {
                     try add(tx.row, line, 0)
                 }
             }
-            while let (r, rl) = try receipt(after: nil) {
-                try add(r.row, rl, 1)
-                next = nil
+            try loadReceipt(after: nil)
+            while next.isHeld {
+                try addReceipt()
+                try loadReceipt(after: nil)
             }
             try batches.flush(push)
         }, consume: body)
@@ -176,39 +221,59 @@ extension EthETLReader {
                 }
             }
 
-            /// This transaction with `receipt` as one row, when the receipt is of its position and hash.
+            /// This transaction with `receipt` as one row of strings, when the receipt is of its position and hash (a
+            /// packed transaction and packed receipt are paired as they are read, see
+            /// ``readRows(transactions:receipts:columns:chunkSize:_:)``).
             func paired(with receipt: Read) -> EthRow? {
-                switch (self, receipt) {
-                case (.transaction(var t), .receipt(let r)):
-                    guard r.block == t.block, r.index == t.index, r.hash == t.hash else { return nil }
-                    t.receiptFrom = r.from; t.status = r.status; t.gasUsed = r.gasUsed; t.effectiveGasPrice = r.effectiveGasPrice
-                    t.contractAddress = r.contractAddress
-                    return .packedTransaction(t)
-                default:
-                    guard case .transaction(let t) = row, case .receipt(let r) = receipt.row, r.block == t.block, r.index == t.index,
-                          r.transactionHash == t.hash else { return nil }
-                    return .transactionWithReceipt(t, r)
-                }
+                guard case .transaction(let t) = row, case .receipt(let r) = receipt.row, r.block == t.block, r.index == t.index,
+                      r.transactionHash == t.hash else { return nil }
+                return .transactionWithReceipt(t, r)
             }
         }
 
-        /// The next transaction or receipt and the line it starts on, packed when it can be, or nil at the end of
-        /// the file.
-        mutating func nextRead(sharing knownHash: String? = nil) throws -> (read: Read, line: Int)? {
+        /// What ``nextInto(_:sharing:pack:)`` read.
+        enum Got {
+            /// The row was packed into the value given.
+            case packed
+            /// The row, in any other form.
+            case row(EthRow)
+        }
+
+        /// The line of the row read last.
+        var line: Int { csv.recordLine }
+
+        /// Reads the next row (a transaction or receipt) into `value` with `pack` when every field is in its plain
+        /// form, else as a row; nil at the end of the file.
+        /// - Parameter knownHash: as for ``next(sharing:)``.
+        mutating func nextInto<P>(_ value: inout P, sharing knownHash: String?,
+                                  pack: (TypedCSVLayout, CSVReader.Fields, inout P) -> Bool) throws -> Got? {
             guard try csv.nextRecord() else { return nil }
             let line = csv.recordLine, layout = self.layout
-            let packed: Read? = csv.withFields { f in
-                switch layout.kind {
-                case .transaction: return layout.packedTransaction(f).map { .transaction($0) }
-                case .receipt: return layout.packedReceipt(f).map { .receipt($0) }
-                default: return nil
-                }
-            }
-            if let packed { return (packed, line) }
+            if csv.withFields({ pack(layout, $0, &value) }) { return .packed }
             let lastBlockHash = self.lastBlockHash
             let row = try csv.withFields { f in try layout.row(f, line: line, sharing: knownHash, lastBlockHash: lastBlockHash) }
             if case .transaction(let t) = row { self.lastBlockHash = t.blockHash }
-            return (.row(row), line)
+            return .row(row)
+        }
+    }
+
+    /// The receipt read next while pairing, if any.
+    enum Pending {
+        /// Not read yet.
+        case unread
+        /// Packed (in the pairing's receipt value), read at `line`.
+        case packed(line: Int)
+        /// Read as a row.
+        case read(TypedCSVRows.Read, line: Int)
+        /// The receipts are all read.
+        case end
+
+        /// Whether a receipt is held.
+        var isHeld: Bool {
+            switch self {
+            case .packed, .read: return true
+            case .unread, .end: return false
+            }
         }
     }
 
@@ -216,6 +281,8 @@ extension EthETLReader {
     struct PackedReceipt {
         var block: Int64, index: Int64, hash: EthHash32, from: EthAddress20?, status: Int64?, gasUsed: Int64?
         var effectiveGasPrice: UInt256?, contractAddress: EthAddress20?
+        static let blank = PackedReceipt(block: 0, index: 0, hash: .zero, from: nil, status: nil, gasUsed: nil, effectiveGasPrice: nil,
+                                         contractAddress: nil)
 
         var fields: EthReceiptFields {
             EthReceiptFields(block: block, transactionHash: hash.text, index: index, from: from?.text, status: status, gasUsed: gasUsed,
@@ -368,26 +435,29 @@ extension EthETLReader {
         /// Whether a row of this layout can be packed at all: every wanted column is one the packed row holds.
         private var packable: Bool { others.isEmpty && !hasReceipt }
 
-        /// Transaction row `f` packed (its receipt fields unset), or nil when a field is not in its plain form or one
-        /// the packed row needs is missing (the row is then read by ``row(_:line:sharing:lastBlockHash:)``).
-        func packedTransaction(_ f: CSVReader.Fields) -> EthPackedTransaction? {
-            guard kind == .transaction, packable, f.count == width else { return nil }
+        /// Reads transaction row `f` into `t` (its receipt fields unset); false when a field is not in its plain form
+        /// or one the packed row needs is missing (the row is then read by ``row(_:line:sharing:lastBlockHash:)``, and
+        /// `t` holds nothing of use).
+        func packTransaction(_ f: CSVReader.Fields, into t: inout EthPackedTransaction) -> Bool {
+            guard kind == .transaction, packable, f.count == width else { return false }
             var p = PlainFields(f: f)
             guard let block = p.int(blockNumber), let index = p.int(transactionIndex), let hash = p.hash(hash), let from = p.address(from)
-            else { return nil }
-            let t = EthPackedTransaction(block: block, index: index, hash: hash, blockTimestamp: p.int(blockTimestamp), blockHash: p.hash(blockHash),
-                                         from: from, to: p.address(to), value: p.uint(amount), gas: p.int(gas), gasPrice: p.uint(gasPrice))
-            return p.plain ? t : nil
+            else { return false }
+            t.block = block; t.index = index; t.hash = hash; t.from = from
+            t.blockTimestamp = p.int(blockTimestamp); t.blockHash = p.hash(blockHash); t.to = p.address(to); t.value = p.uint(amount)
+            t.gas = p.int(gas); t.gasPrice = p.uint(gasPrice)
+            t.receiptFrom = nil; t.status = nil; t.gasUsed = nil; t.effectiveGasPrice = nil; t.contractAddress = nil
+            return p.plain
         }
 
-        /// Receipt row `f` packed, like ``packedTransaction(_:)``.
-        func packedReceipt(_ f: CSVReader.Fields) -> PackedReceipt? {
-            guard kind == .receipt, packable, f.count == width else { return nil }
+        /// Reads receipt row `f` into `r`, like ``packTransaction(_:into:)``.
+        func packReceipt(_ f: CSVReader.Fields, into r: inout PackedReceipt) -> Bool {
+            guard kind == .receipt, packable, f.count == width else { return false }
             var p = PlainFields(f: f)
-            guard let block = p.int(blockNumber), let index = p.int(transactionIndex), let hash = p.hash(transactionHash) else { return nil }
-            let r = PackedReceipt(block: block, index: index, hash: hash, from: p.address(from), status: p.int(status), gasUsed: p.int(gasUsed),
-                                  effectiveGasPrice: p.uint(effectivePrice), contractAddress: p.address(contract))
-            return p.plain ? r : nil
+            guard let block = p.int(blockNumber), let index = p.int(transactionIndex), let hash = p.hash(transactionHash) else { return false }
+            r.block = block; r.index = index; r.hash = hash; r.from = p.address(from); r.status = p.int(status); r.gasUsed = p.int(gasUsed)
+            r.effectiveGasPrice = p.uint(effectivePrice); r.contractAddress = p.address(contract)
+            return p.plain
         }
 
         /// Token transfer row `f` packed, like ``packedTransaction(_:)``.
