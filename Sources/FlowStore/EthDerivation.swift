@@ -1,13 +1,39 @@
 import FlowCore
 
+/// A fixed-width hex value as the derivation reads it from the store: packed when the text is in its plain form
+/// (nearly every hash and address), else the text (rewards' and withdrawals' ids, pseudo-addresses). Packed values
+/// make no string on the derivation's thread and none for the writer to copy and free; a given text is always the
+/// same key, so keys compare as their texts do.
+enum PackedOrText<Value: EthPlainHexValue & Hashable>: Hashable, CustomStringConvertible {
+    case packed(Value)
+    case text(String)
+
+    init(_ text: String) { self = Value(plain: text).map { .packed($0) } ?? .text(text) }
+
+    /// The text column `col` of `s`'s row (not NULL).
+    init(_ s: Statement, _ col: Int32) {
+        if let v = s.withTextBytes(col, { Value(plain: $0) }) { self = .packed(v) } else { self = .text(s.text(col)) }
+    }
+
+    var description: String {
+        switch self {
+        case .packed(let v): return v.text
+        case .text(let t): return t
+        }
+    }
+}
+
+typealias EthTxKey = PackedOrText<EthHash32>
+typealias EthTokenKey = PackedOrText<EthAddress20>
+
 /// One transfer a block's stored records imply, before its addresses and asset are interned.
 struct EthDerivedTransfer {
     /// The token contract, or nil for ETH.
-    var token: String?
+    var token: EthTokenKey?
     var from: String
     var to: String
     var amount: UInt256
-    var tx: String
+    var tx: EthTxKey
     var index: Int64
     var kind: String
     var what: What
@@ -219,26 +245,26 @@ final class EthDerivationReader {
         var out = EthBlockDerivation(block: block)
         try rows(findBlock, block: block) { out.time = $0.optionalInt(1) }
         guard out.time != nil else { return out }
-        func add(_ token: String?, _ from: String, _ to: String, _ amount: UInt256, _ tx: String, _ index: Int64, _ kind: String,
+        func add(_ token: EthTokenKey?, _ from: String, _ to: String, _ amount: UInt256, _ tx: EthTxKey, _ index: Int64, _ kind: String,
                  _ what: EthDerivedTransfer.What) {
             out.transfers.append(EthDerivedTransfer(token: token, from: from, to: to, amount: amount, tx: tx, index: index, kind: kind, what: what))
         }
 
         // Traces first: they settle pre-Byzantium statuses and give the internal transfers.
-        struct Trace { var txIndex: Int64; var address: [Int]; var type: String; var txHash: String?; var callType: String?
+        struct Trace { var txIndex: Int64; var address: [Int]; var type: String; var txHash: EthTxKey?; var callType: String?
                        var rewardType: String?; var from: String?; var to: String?; var value: UInt256; var status: Int64; var seq: Int64 }
         var traces: [Trace] = []
         try rows(blockTraces, block: block) { s in
             traces.append(Trace(txIndex: s.int(0), address: s.text(1).split(separator: ",").compactMap { Int($0) }, type: s.text(2),
-                                txHash: s.optionalText(3), callType: s.optionalText(4), rewardType: s.optionalText(5),
+                                txHash: s.isNull(3) ? nil : EthTxKey(s, 3), callType: s.optionalText(4), rewardType: s.optionalText(5),
                                 from: s.optionalText(6), to: s.optionalText(7), value: quantity(s, 8) ?? .zero, status: s.int(9), seq: s.int(10)))
         }
         var topStatus: [Int64: Int64] = [:]
         for t in traces where t.txIndex >= 0 && t.address.isEmpty { topStatus[t.txIndex] = t.status }
 
-        var txHashByIndex: [Int64: String] = [:]
+        var txHashByIndex: [Int64: EthTxKey] = [:]
         try rows(blockTxs, block: block) { s in
-            let hash = s.text(0)
+            let hash = EthTxKey(s, 0)
             let index = s.optionalInt(1)
             if let index { txHashByIndex[index] = hash }
             guard let from = s.optionalText(2) else { return }  // a receipt whose transaction is not stored yet
@@ -274,24 +300,24 @@ final class EthDerivationReader {
         }
         for t in traces where t.txIndex < 0 && t.type == "reward" {
             guard let to = t.to, !t.value.isZero else { continue }
-            add(nil, "\(chain):\(t.rewardType ?? "block")-reward", to, t.value, "reward_\(block)_\(t.seq)", 0, "reward", .reward)
+            add(nil, "\(chain):\(t.rewardType ?? "block")-reward", to, t.value, .text("reward_\(block)_\(t.seq)"), 0, "reward", .reward)
         }
 
         try rows(blockWithdrawals, block: block) { s in
             let idx = s.int(0), gwei = s.int(2)
             if gwei > 0 {
-                add(nil, "\(chain):withdrawals", s.text(1), UInt256(exactly: Int128(gwei) * 1_000_000_000)!, "withdrawal_\(idx)", 0,
+                add(nil, "\(chain):withdrawals", s.text(1), UInt256(exactly: Int128(gwei) * 1_000_000_000)!, .text("withdrawal_\(idx)"), 0,
                     "withdrawal", .withdrawal)
             }
         }
 
-        var tokenTxs: [String] = []
+        var tokenTxs: [EthTxKey] = []
         try rows(blockTokens, block: block) { s in
-            let tx = s.text(0)
+            let tx = EthTxKey(s, 0)
             tokenTxs.append(tx)
             guard s.int(6) == 1, let value = quantity(s, 5), !value.isZero else { return }
             let index = s.int(1)
-            add(s.text(2), s.text(3), s.text(4), value, tx, index, "token", .token(log: index))
+            add(EthTokenKey(s, 2), s.text(3), s.text(4), value, tx, index, "token", .token(log: index))
         }
 
         // Explorer-listed movements stand in for node or ETL data the store lacks for a transaction, kind by kind:
@@ -309,15 +335,16 @@ final class EthDerivationReader {
         for e in explorer {
             let n = explorerOrdinal[e.tx + "|" + e.movement, default: 0]
             explorerOrdinal[e.tx + "|" + e.movement] = n + 1
+            let tx = EthTxKey(e.tx)
             switch e.movement {
-            case "native" where !storedTxs.contains(e.tx):
-                if e.status == 1 && !e.value.isZero { add(nil, e.from, e.to, e.value, e.tx, -1, "native", .explorerValue) }
-                if let fee = e.fee, !fee.isZero { add(nil, e.from, "\(chain):fees", fee, e.tx, -2, "fee", .explorerFee) }
-            case "internal" where !tracedTxs.contains(e.tx) && e.status == 1 && !e.value.isZero:
-                add(nil, e.from, e.to, e.value, e.tx, -(100_000 + n), "internal", .explorerInternal)
-            case "token" where !loggedTxs.contains(e.tx) && e.status == 1 && !e.value.isZero:
+            case "native" where !storedTxs.contains(tx):
+                if e.status == 1 && !e.value.isZero { add(nil, e.from, e.to, e.value, tx, -1, "native", .explorerValue) }
+                if let fee = e.fee, !fee.isZero { add(nil, e.from, "\(chain):fees", fee, tx, -2, "fee", .explorerFee) }
+            case "internal" where !tracedTxs.contains(tx) && e.status == 1 && !e.value.isZero:
+                add(nil, e.from, e.to, e.value, tx, -(100_000 + n), "internal", .explorerInternal)
+            case "token" where !loggedTxs.contains(tx) && e.status == 1 && !e.value.isZero:
                 guard let token = e.token else { continue }
-                add(token, e.from, e.to, e.value, e.tx, -(200_000 + n), "token", .explorerToken)
+                add(EthTokenKey(token), e.from, e.to, e.value, tx, -(200_000 + n), "token", .explorerToken)
             default:
                 break  // nft movements, and kinds the store has node or ETL data for
             }

@@ -57,6 +57,8 @@ public final class EthWriter {
     /// each look it up again.
     private var timed: [Int64: String] = [:]
     private let assets: AssetRegistry
+    /// Token assets by packed contract address, as ``tokenAsset(_:)`` found them (forgotten with `assets`'s on a rollback).
+    private var packedTokenAssets: [EthAddress20: Int64] = [:]
     private let upsertBlock, findBlock, updateReceipt, upsertReceipt, insertTrace, insertWithdrawal: Statement
     private let upsertTokenMetadata, insertPending, deletePending, upsertExplorer, findDecimals: Statement
     public let deferDerivation: Bool
@@ -710,6 +712,7 @@ public final class EthWriter {
         touched.removeAll()
         addresses.reset()
         assets.reset()
+        packedTokenAssets.removeAll()
         timed.removeAll()
     }
 
@@ -721,6 +724,19 @@ public final class EthWriter {
 
     private func asset(_ symbol: String, decimals: Int?) throws -> Int64 {
         try assets.id(chain: chain, symbol: symbol, decimals: decimals, source: store.path)
+    }
+
+    /// The asset of a derived token transfer: a packed contract address is looked up without its text once known.
+    private func tokenAsset(_ token: EthTokenKey) throws -> Int64 {
+        switch token {
+        case .packed(let a):
+            if let id = packedTokenAssets[a] { return id }
+            let id = try asset(a.text, decimals: nil)
+            packedTokenAssets[a] = id
+            return id
+        case .text(let t):
+            return try asset(t, decimals: nil)
+        }
     }
 
     /// Rewrites the derived transfers of one block from the `eth_*` tables.
@@ -766,10 +782,14 @@ public final class EthWriter {
                 s.bind(1, chain); s.bind(2, sourceID); s.bind(3, time); s.bind(4, block)
             }, bind: { s, i, p in
                 var at = arena.row(insert.row(ofParameter: p))
-                let asset = try d.transfers[i].token.map { try self.asset($0, decimals: nil) } ?? eth
+                let asset = try d.transfers[i].token.map { try self.tokenAsset($0) } ?? eth
                 s.bind(p, asset); s.bind(p + 1, ids[i].from); s.bind(p + 2, ids[i].to)
                 arena.bind(s, p + 3, d.transfers[i].amount, &at)
-                s.bind(p + 4, d.transfers[i].tx); s.bind(p + 5, d.transfers[i].index); s.bind(p + 6, d.transfers[i].kind)
+                switch d.transfers[i].tx {
+                case .packed(let h): arena.bind(s, p + 4, h, &at)
+                case .text(let t): s.bind(p + 4, t)
+                }
+                s.bind(p + 5, d.transfers[i].index); s.bind(p + 6, d.transfers[i].kind)
             }, done: { written, _ in
                 // A statement's rows take the ids after the largest, so a block's rows make one range.
                 let last = db.lastInsertRowID
