@@ -35,7 +35,7 @@ let package = Package(
             name: "FlowCore",
             dependencies: ["CPrefetch", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "FlowStore", dependencies: ["CSQLite", "FlowCore"]),
+        .target(name: "FlowStore", dependencies: ["CSQLite", "CPrefetch", "FlowCore"]),
         .target(
             name: "FlowIngest",
             dependencies: ["FlowCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")]

@@ -1,3 +1,4 @@
+import CPrefetch
 import FlowCore
 
 /// A fixed-width hex value as the derivation reads it from the store: packed when the text is in its plain form
@@ -24,14 +25,14 @@ enum PackedOrText<Value: EthPlainHexValue & Hashable>: Hashable, CustomStringCon
 }
 
 typealias EthTxKey = PackedOrText<EthHash32>
-typealias EthTokenKey = PackedOrText<EthAddress20>
+typealias EthAddressKey = PackedOrText<EthAddress20>
 
 /// One transfer a block's stored records imply, before its addresses and asset are interned.
 struct EthDerivedTransfer {
     /// The token contract, or nil for ETH.
-    var token: EthTokenKey?
-    var from: String
-    var to: String
+    var token: EthAddressKey?
+    var from: EthAddressKey
+    var to: EthAddressKey
     var amount: UInt256
     var tx: EthTxKey
     var index: Int64
@@ -75,17 +76,17 @@ struct EthBlockDerivation {
     var newAddresses: [(id: Int64, address: String)] = []
 
     /// Gives every transfer's addresses their ids from `ids`, and notes the addresses new to the store; leaves them
-    /// to the writer when `ids` is full (then for every later block too). With the ids given, the writer needs
-    /// no address text but the new addresses', so the transfers' are let go of here, on the thread that made them.
+    /// to the writer when `ids` is full (then for every later block too). The table's slots of the addresses a few
+    /// transfers ahead are fetched into the cache while the current ones are looked up.
     mutating func resolve(with ids: DerivedAddressIDs) {
         guard ids.reserve(transfers.count * 2) else { return }
         var new: [(id: Int64, address: String)] = []
         var given: [(from: Int64, to: Int64)] = []
         given.reserveCapacity(transfers.count)
+        let ahead = 8
         for i in transfers.indices {
+            if i + ahead < transfers.count { ids.prefetch(transfers[i + ahead].from); ids.prefetch(transfers[i + ahead].to) }
             given.append((ids.id(of: transfers[i].from, new: &new), ids.id(of: transfers[i].to, new: &new)))
-            transfers[i].from = ""
-            transfers[i].to = ""
         }
         self.ids = given
         newAddresses = new
@@ -126,17 +127,29 @@ final class DerivedAddressIDs {
         return !full
     }
 
-    /// The id of `text`; a new address gets the next free id and is appended to `new`.
-    func id(of text: String, new: inout [(id: Int64, address: String)]) -> Int64 {
-        let packed = EthAddress20(plain: text)
-        let known: Int64?
-        if let packed { known = plain.id(of: packed) } else { known = other[text] }
-        if let known { return known }
-        let id = next
-        next += 1
-        new.append((id, text))
-        if let packed { plain.insert(packed, id: id) } else { other[text] = id }
-        return id
+    /// The id of `address`; a new address gets the next free id and is appended to `new`.
+    func id(of address: EthAddressKey, new: inout [(id: Int64, address: String)]) -> Int64 {
+        switch address {
+        case .packed(let a):
+            if let known = plain.id(of: a) { return known }
+            let id = next
+            next += 1
+            new.append((id, a.text))
+            plain.insert(a, id: id)
+            return id
+        case .text(let text):
+            if let known = other[text] { return known }
+            let id = next
+            next += 1
+            new.append((id, text))
+            other[text] = id
+            return id
+        }
+    }
+
+    /// Starts fetching the table slot of `address` into the cache (a hint: nothing else happens).
+    @inline(__always) func prefetch(_ address: EthAddressKey) {
+        if case .packed(let a) = address { plain.prefetch(a) }
     }
 }
 
@@ -158,6 +171,11 @@ struct PlainAddressTable {
     @inline(__always) private func slot(_ a: EthAddress20) -> Int {
         // The digits of an address are a hash's: mixing two words by a multiply spreads them over the table.
         Int(truncatingIfNeeded: ((a.w0 ^ (a.w1 << 29 | a.w1 >> 35) ^ UInt64(a.w2)) &* 0x9E37_79B9_7F4A_7C15) >> 17) & mask
+    }
+
+    /// Starts fetching `a`'s first slot into the cache.
+    @inline(__always) func prefetch(_ a: EthAddress20) {
+        slots.withUnsafeBufferPointer { flowtrace_prefetch_read($0.baseAddress! + slot(a)) }
     }
 
     func id(of a: EthAddress20) -> Int64? {
@@ -199,11 +217,14 @@ struct PlainAddressTable {
 final class EthDerivationReader {
     let db: Database
     let chain: String
+    /// Where gas fees go: the chain's fee sink pseudo-address.
+    private let feeSink: EthAddressKey
     private let findBlock, blockTxs, blockTraces, blockTokens, blockWithdrawals, blockExplorer: Statement
 
     init(db: Database, chain: String) throws {
         self.db = db
         self.chain = chain
+        feeSink = .text("\(chain):fees")
         findBlock = try db.prepare("SELECT hash, time FROM eth_blocks WHERE chain = ?1 AND number = ?2")
         blockTxs = try db.prepare("""
             SELECT hash, tx_index, from_address, to_address, value, gas, gas_price, has_receipt, status, gas_used,
@@ -226,6 +247,11 @@ final class EthDerivationReader {
         for s in [findBlock, blockTxs, blockTraces, blockTokens, blockWithdrawals, blockExplorer] { s.bind(1, chain) }
     }
 
+    /// The address in text column `col`, nil when NULL.
+    private func address(_ s: Statement, _ col: Int32) -> EthAddressKey? {
+        s.isNull(col) ? nil : EthAddressKey(s, col)
+    }
+
     private func quantity(_ s: Statement, _ col: Int32) -> UInt256? {
         if s.isNull(col) { return nil }
         if s.isInteger(col) { return UInt256(exactly: Int128(s.int(col))) }
@@ -245,19 +271,20 @@ final class EthDerivationReader {
         var out = EthBlockDerivation(block: block)
         try rows(findBlock, block: block) { out.time = $0.optionalInt(1) }
         guard out.time != nil else { return out }
-        func add(_ token: EthTokenKey?, _ from: String, _ to: String, _ amount: UInt256, _ tx: EthTxKey, _ index: Int64, _ kind: String,
+        func add(_ token: EthAddressKey?, _ from: EthAddressKey, _ to: EthAddressKey, _ amount: UInt256, _ tx: EthTxKey, _ index: Int64, _ kind: String,
                  _ what: EthDerivedTransfer.What) {
             out.transfers.append(EthDerivedTransfer(token: token, from: from, to: to, amount: amount, tx: tx, index: index, kind: kind, what: what))
         }
 
         // Traces first: they settle pre-Byzantium statuses and give the internal transfers.
         struct Trace { var txIndex: Int64; var address: [Int]; var type: String; var txHash: EthTxKey?; var callType: String?
-                       var rewardType: String?; var from: String?; var to: String?; var value: UInt256; var status: Int64; var seq: Int64 }
+                       var rewardType: String?; var from: EthAddressKey?; var to: EthAddressKey?; var value: UInt256; var status: Int64
+                       var seq: Int64 }
         var traces: [Trace] = []
         try rows(blockTraces, block: block) { s in
             traces.append(Trace(txIndex: s.int(0), address: s.text(1).split(separator: ",").compactMap { Int($0) }, type: s.text(2),
                                 txHash: s.isNull(3) ? nil : EthTxKey(s, 3), callType: s.optionalText(4), rewardType: s.optionalText(5),
-                                from: s.optionalText(6), to: s.optionalText(7), value: quantity(s, 8) ?? .zero, status: s.int(9), seq: s.int(10)))
+                                from: address(s, 6), to: address(s, 7), value: quantity(s, 8) ?? .zero, status: s.int(9), seq: s.int(10)))
         }
         var topStatus: [Int64: Int64] = [:]
         for t in traces where t.txIndex >= 0 && t.address.isEmpty { topStatus[t.txIndex] = t.status }
@@ -267,21 +294,21 @@ final class EthDerivationReader {
             let hash = EthTxKey(s, 0)
             let index = s.optionalInt(1)
             if let index { txHashByIndex[index] = hash }
-            guard let from = s.optionalText(2) else { return }  // a receipt whose transaction is not stored yet
+            guard let from = address(s, 2) else { return }  // a receipt whose transaction is not stored yet
             let value = quantity(s, 4) ?? .zero, gas = s.optionalInt(5), gasPrice = quantity(s, 6)
             let hasReceipt = s.int(7) == 1, gasUsed = s.optionalInt(9), effective = quantity(s, 10)
             var status = s.optionalInt(8) ?? index.flatMap { topStatus[$0] }
             if status == nil, hasReceipt, let gasUsed, let gas, gasUsed < gas { status = 1 }
             if !value.isZero {
                 if status == 1 {
-                    if let to = s.optionalText(3) ?? s.optionalText(11) { add(nil, from, to, value, hash, -1, "native", .value) }
+                    if let to = address(s, 3) ?? address(s, 11) { add(nil, from, to, value, hash, -1, "native", .value) }
                 } else if status == nil {
                     out.unknownStatus += 1
                 }
             }
             if hasReceipt, let gasUsed, let price = effective ?? gasPrice, let p = price.int128 {
                 let fee = Int128(gasUsed) * p
-                if fee > 0 { add(nil, from, "\(chain):fees", UInt256(exactly: fee)!, hash, -2, "fee", .fee) }
+                if fee > 0 { add(nil, from, feeSink, UInt256(exactly: fee)!, hash, -2, "fee", .fee) }
             }
         }
 
@@ -300,13 +327,13 @@ final class EthDerivationReader {
         }
         for t in traces where t.txIndex < 0 && t.type == "reward" {
             guard let to = t.to, !t.value.isZero else { continue }
-            add(nil, "\(chain):\(t.rewardType ?? "block")-reward", to, t.value, .text("reward_\(block)_\(t.seq)"), 0, "reward", .reward)
+            add(nil, .text("\(chain):\(t.rewardType ?? "block")-reward"), to, t.value, .text("reward_\(block)_\(t.seq)"), 0, "reward", .reward)
         }
 
         try rows(blockWithdrawals, block: block) { s in
             let idx = s.int(0), gwei = s.int(2)
             if gwei > 0 {
-                add(nil, "\(chain):withdrawals", s.text(1), UInt256(exactly: Int128(gwei) * 1_000_000_000)!, .text("withdrawal_\(idx)"), 0,
+                add(nil, .text("\(chain):withdrawals"), EthAddressKey(s, 1), UInt256(exactly: Int128(gwei) * 1_000_000_000)!, .text("withdrawal_\(idx)"), 0,
                     "withdrawal", .withdrawal)
             }
         }
@@ -317,7 +344,7 @@ final class EthDerivationReader {
             tokenTxs.append(tx)
             guard s.int(6) == 1, let value = quantity(s, 5), !value.isZero else { return }
             let index = s.int(1)
-            add(EthTokenKey(s, 2), s.text(3), s.text(4), value, tx, index, "token", .token(log: index))
+            add(EthAddressKey(s, 2), EthAddressKey(s, 3), EthAddressKey(s, 4), value, tx, index, "token", .token(log: index))
         }
 
         // Explorer-listed movements stand in for node or ETL data the store lacks for a transaction, kind by kind:
@@ -335,16 +362,16 @@ final class EthDerivationReader {
         for e in explorer {
             let n = explorerOrdinal[e.tx + "|" + e.movement, default: 0]
             explorerOrdinal[e.tx + "|" + e.movement] = n + 1
-            let tx = EthTxKey(e.tx)
+            let tx = EthTxKey(e.tx), from = EthAddressKey(e.from), to = EthAddressKey(e.to)
             switch e.movement {
             case "native" where !storedTxs.contains(tx):
-                if e.status == 1 && !e.value.isZero { add(nil, e.from, e.to, e.value, tx, -1, "native", .explorerValue) }
-                if let fee = e.fee, !fee.isZero { add(nil, e.from, "\(chain):fees", fee, tx, -2, "fee", .explorerFee) }
+                if e.status == 1 && !e.value.isZero { add(nil, from, to, e.value, tx, -1, "native", .explorerValue) }
+                if let fee = e.fee, !fee.isZero { add(nil, from, feeSink, fee, tx, -2, "fee", .explorerFee) }
             case "internal" where !tracedTxs.contains(tx) && e.status == 1 && !e.value.isZero:
-                add(nil, e.from, e.to, e.value, tx, -(100_000 + n), "internal", .explorerInternal)
+                add(nil, from, to, e.value, tx, -(100_000 + n), "internal", .explorerInternal)
             case "token" where !loggedTxs.contains(tx) && e.status == 1 && !e.value.isZero:
                 guard let token = e.token else { continue }
-                add(EthTokenKey(token), e.from, e.to, e.value, tx, -(200_000 + n), "token", .explorerToken)
+                add(EthAddressKey(token), from, to, e.value, tx, -(200_000 + n), "token", .explorerToken)
             default:
                 break  // nft movements, and kinds the store has node or ETL data for
             }

@@ -727,7 +727,7 @@ public final class EthWriter {
     }
 
     /// The asset of a derived token transfer: a packed contract address is looked up without its text once known.
-    private func tokenAsset(_ token: EthTokenKey) throws -> Int64 {
+    private func tokenAsset(_ token: EthAddressKey) throws -> Int64 {
         switch token {
         case .packed(let a):
             if let id = packedTokenAssets[a] { return id }
@@ -775,7 +775,7 @@ public final class EthWriter {
                                  + "the store and tracer hold; refusing to truncate it", path: store.path)
             }
             let ids = try d.ids ?? d.transfers.map { t in
-                (try addresses.id(of: t.from, scriptType: .account), try addresses.id(of: t.to, scriptType: .account))
+                (try addresses.id(of: t.from.description, scriptType: .account), try addresses.id(of: t.to.description, scriptType: .account))
             }
             let sourceID = batch.sourceID, insert = insertTransfers, arena = bindArena
             try insert.insert(count: d.transfers.count, bindShared: { s in
