@@ -1,3 +1,4 @@
+import CSQLite
 import CPrefetch
 import FlowCore
 
@@ -249,13 +250,21 @@ final class EthDerivationReader {
 
     /// The address in text column `col`, nil when NULL.
     private func address(_ s: Statement, _ col: Int32) -> EthAddressKey? {
-        s.isNull(col) ? nil : EthAddressKey(s, col)
+        let packed: EthAddress20?? = s.withOptionalTextBytes(col) { b in b.map { EthAddress20(plain: $0) } }
+        switch packed {
+        case nil: return nil
+        case let a??: return .packed(a)
+        case .some(nil): return .text(s.text(col))
+        }
     }
 
+    /// A quantity column: an INTEGER, or the decimal text of a value beyond 64 bits; nil when NULL.
     private func quantity(_ s: Statement, _ col: Int32) -> UInt256? {
-        if s.isNull(col) { return nil }
-        if s.isInteger(col) { return UInt256(exactly: Int128(s.int(col))) }
-        return s.withTextBytes(col) { UInt256(decimalDigits: $0) }
+        switch s.type(col) {
+        case SQLITE_NULL: return nil
+        case SQLITE_INTEGER: return UInt256(exactly: Int128(s.int(col)))
+        default: return s.withTextBytes(col) { UInt256(decimalDigits: $0) }
+        }
     }
 
     /// Steps `s` (bound to `block`) through its rows, then rewinds it.

@@ -778,23 +778,37 @@ public final class EthWriter {
                 (try addresses.id(of: t.from.description, scriptType: .account), try addresses.id(of: t.to.description, scriptType: .account))
             }
             let sourceID = batch.sourceID, insert = insertTransfers, arena = bindArena
-            try insert.insert(count: d.transfers.count, bindShared: { s in
-                s.bind(1, chain); s.bind(2, sourceID); s.bind(3, time); s.bind(4, block)
-            }, bind: { s, i, p in
-                var at = arena.row(insert.row(ofParameter: p))
-                let asset = try d.transfers[i].token.map { try self.tokenAsset($0) } ?? eth
-                s.bind(p, asset); s.bind(p + 1, ids[i].from); s.bind(p + 2, ids[i].to)
-                arena.bind(s, p + 3, d.transfers[i].amount, &at)
-                switch d.transfers[i].tx {
-                case .packed(let h): arena.bind(s, p + 4, h, &at)
-                case .text(let t): s.bind(p + 4, t)
-                }
-                s.bind(p + 5, d.transfers[i].index); s.bind(p + 6, d.transfers[i].kind)
-            }, done: { written, _ in
-                // A statement's rows take the ids after the largest, so a block's rows make one range.
-                let last = db.lastInsertRowID
-                derivedIDs = (derivedIDs?.lowerBound ?? last - Int64(written.count) + 1)...last
-            })
+            // The hash of the row before when it is the same transaction's (its value and fee, its token transfers):
+            // that text, already in this statement's arena, is bound again.
+            var lastTx: (hash: EthHash32, text: UnsafeMutablePointer<UInt8>)?
+            try d.transfers.withUnsafeBufferPointer { transfers in
+                try insert.insert(count: transfers.count, bindShared: { s in
+                    s.bind(1, chain); s.bind(2, sourceID); s.bind(3, time); s.bind(4, block)
+                }, bind: { s, i, p in
+                    let row = insert.row(ofParameter: p)
+                    if row == 0 { lastTx = nil }
+                    var at = arena.row(row)
+                    let t = transfers[i]
+                    let asset = try t.token.map { try self.tokenAsset($0) } ?? eth
+                    s.bind(p, asset); s.bind(p + 1, ids[i].from); s.bind(p + 2, ids[i].to)
+                    arena.bind(s, p + 3, t.amount, &at)
+                    switch t.tx {
+                    case .packed(let h):
+                        if let last = lastTx, last.hash == h {
+                            s.bindText(p + 4, unowned: last.text, count: EthHash32.textLength)
+                        } else {
+                            lastTx = (h, at)
+                            arena.bind(s, p + 4, h, &at)
+                        }
+                    case .text(let text): s.bind(p + 4, text)
+                    }
+                    s.bind(p + 5, t.index); s.bind(p + 6, t.kind)
+                }, done: { written, _ in
+                    // A statement's rows take the ids after the largest, so a block's rows make one range.
+                    let last = db.lastInsertRowID
+                    derivedIDs = (derivedIDs?.lowerBound ?? last - Int64(written.count) + 1)...last
+                })
+            }
             derived += d.transfers.count
         } else {
             awaitingTime.insert(block)
