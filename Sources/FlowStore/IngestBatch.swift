@@ -8,8 +8,8 @@ final class IngestBatch {
     /// Sources read together with the main one (a transactions file and its receipts file): logged, committed and
     /// finished with it.
     let companionIDs: [Int64]
-    /// The index group this run dropped for a bulk load, rebuilt by ``finish(counts:error:)``.
-    var deferredIndexes: Store.IndexGroup?
+    /// The index groups this run dropped for a bulk load, rebuilt by ``finish(counts:error:)``.
+    private(set) var deferredIndexes: [Store.IndexGroup] = []
     private(set) var isOpen = false
 
     /// Logs the start of the run and, when `deferIndexes`, drops `group`'s secondary indexes.
@@ -17,10 +17,24 @@ final class IngestBatch {
         self.store = store
         if deferIndexes {
             try store.dropSecondaryIndexes(group)
-            deferredIndexes = group
+            deferredIndexes = [group]
         }
         sourceID = try IngestLog.start(source, in: store)
         companionIDs = try companions.map { try IngestLog.start($0, in: store) }
+    }
+
+    /// Drops `group`'s indexes until ``finish(counts:error:)`` or ``restoreIndexes(_:)`` (outside a transaction).
+    func deferIndexes(_ group: Store.IndexGroup) throws {
+        guard !deferredIndexes.contains(group) else { return }
+        try store.dropSecondaryIndexes(group)
+        deferredIndexes.append(group)
+    }
+
+    /// Builds `group`'s indexes again now, if this run dropped them (also inside the open transaction).
+    func restoreIndexes(_ group: Store.IndexGroup) throws {
+        guard let i = deferredIndexes.firstIndex(of: group) else { return }
+        try store.createSecondaryIndexes(group)
+        deferredIndexes.remove(at: i)
     }
 
     func beginIfNeeded() throws {
@@ -46,10 +60,8 @@ final class IngestBatch {
 
     /// Rebuilds deferred indexes and marks the run complete, or failed with `error`. Commit first.
     func finish(counts: [String: Int], error: String?) throws {
-        if let group = deferredIndexes {
-            try store.createSecondaryIndexes(group)
-            deferredIndexes = nil
-        }
+        for group in deferredIndexes { try store.createSecondaryIndexes(group) }
+        deferredIndexes = []
         let ids = [sourceID] + companionIDs, store = self.store
         try store.db.transaction {
             for id in ids { try IngestLog.record(id, in: store, status: error == nil ? "complete" : "failed", error: error, counts: counts) }

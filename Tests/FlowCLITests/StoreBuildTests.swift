@@ -119,7 +119,10 @@ struct StoreBuildTests {
                 paths.append(dir.appendingPathComponent("\(name).csv").path)
                 try text.write(toFile: paths.last!, atomically: true, encoding: .utf8)
             }
+            // Whether the addresses' unique index was there at each commit of the derivation.
+            var indexAtCommits: [Bool] = []
             func load(_ store: Store, chunkBlocks: Int = 1_000_000, addressCapacity: Int = 8_000_000) throws -> Int {
+                indexAtCommits = []
                 for path in paths {
                     let writer = try EthWriter(store: store, source: SourceDescription(path: path, sha256: nil, format: "eth-etl", chain: .named("ethereum"), bytes: nil),
                                                deferDerivation: true)
@@ -128,30 +131,52 @@ struct StoreBuildTests {
                 }
                 try store.db.execute("PRAGMA cache_size = -64")
                 let writer = try EthWriter(store: store, source: SourceDescription(path: "derive", sha256: nil, format: "eth-derive", chain: .named("ethereum"), bytes: nil))
-                let derived = try writer.derivePending(chunkBlocks: chunkBlocks, addressCapacity: addressCapacity)
+                let derived = try writer.derivePending(chunkBlocks: chunkBlocks, addressCapacity: addressCapacity) { _ in
+                    indexAtCommits.append((try? store.db.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'addresses_address'")) == 1)
+                }
                 #expect(writer.newAddresses == 997 + 6_000 + 1, "the senders, the receivers and the fee sink")
                 try writer.finish()
                 return derived
             }
+            /// The addresses' unique index is there, holds every address, and refuses a second row of one.
+            func expectAddressIndex(_ path: String) throws {
+                let store = try Store(path: path)
+                #expect(try store.db.prepare("PRAGMA integrity_check").rows { $0.text(0) } == ["ok"])
+                #expect(try store.db.scalarInt("SELECT count(*) FROM addresses INDEXED BY addresses_address WHERE address > ''") == 997 + 6_000 + 1)
+                #expect(throws: StoreError.self) {
+                    try store.db.execute("INSERT INTO addresses(address, script_type) SELECT address, script_type FROM addresses LIMIT 1")
+                }
+            }
             let built = try #require(try Store.beginBuild(at: dir.appendingPathComponent("built.sqlite").path))
             #expect(try load(built) == 300)
+            // Built aside with the ids given on the derivation's thread, the index is built once, at the end.
+            #expect(indexAtCommits == [false])
             try built.completeBuild()
+            try expectAddressIndex(dir.appendingPathComponent("built.sqlite").path)
             let inPlace = dir.appendingPathComponent("in-place.sqlite").path
             #expect(try load(Store(path: inPlace)) == 300)
+            #expect(indexAtCommits == [true])  // in place, others may read: the index stays
+            try expectAddressIndex(inPlace)
             let dump = try Self.dump(dir.appendingPathComponent("built.sqlite").path)
             #expect(dump.filter { $0.hasPrefix("transfers: ") }.count == 12_000)
             #expect(dump == (try Self.dump(inPlace)))
             // Committing every 7 blocks while the derivation reads (each commit waits for the reader's lock): the same.
             let chunked = try #require(try Store.beginBuild(at: dir.appendingPathComponent("chunked.sqlite").path))
             #expect(try load(chunked, chunkBlocks: 7) == 300)
+            #expect(indexAtCommits.count == 43 && !indexAtCommits.contains(true))
             try chunked.completeBuild()
+            try expectAddressIndex(dir.appendingPathComponent("chunked.sqlite").path)
             #expect(try Self.dump(dir.appendingPathComponent("chunked.sqlite").path).filter { !$0.hasPrefix("sources: ") }
                     == dump.filter { !$0.hasPrefix("sources: ") })
             // Address ids are given on the derivation's thread while it holds at most 3,000 addresses, then interned
             // by the writer: the same ids.
             let capped = try #require(try Store.beginBuild(at: dir.appendingPathComponent("capped.sqlite").path))
             #expect(try load(capped, chunkBlocks: 7, addressCapacity: 3_000) == 300)
+            // Once the writer interns, the index is built first (inside its open transaction) and kept.
+            #expect(indexAtCommits.first == false && indexAtCommits.last == true && indexAtCommits.drop { !$0 }.allSatisfy { $0 },
+                    "\(indexAtCommits)")
             try capped.completeBuild()
+            try expectAddressIndex(dir.appendingPathComponent("capped.sqlite").path)
             #expect(try Self.dump(dir.appendingPathComponent("capped.sqlite").path).filter { !$0.hasPrefix("sources: ") }
                     == dump.filter { !$0.hasPrefix("sources: ") })
         }

@@ -81,4 +81,32 @@ struct BulkLoadTests {
             #expect(try store.db.scalarInt("PRAGMA threads") == 0)
         }
     }
+
+    /// New stores hold the addresses' uniqueness in a named index, which a bulk load may drop and build again; a
+    /// store created before holds it in the table's inline constraint, which is kept as it is: no second index is
+    /// added, and a repeated address is refused either way.
+    @Test func theAddressIndexIsNamedInNewStoresAndInlineInOldOnes() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store(path: dir.appendingPathComponent("new.sqlite").path)
+            #expect(try store.hasNamedAddressIndex())
+            try store.dropSecondaryIndexes(.addresses)
+            #expect(try store.hasNamedAddressIndex(), "dropped for a load, it is still the store's form")
+            try store.createSecondaryIndexes()
+            #expect(try store.db.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 'addresses_address'") == 1)
+
+            let old = try Store(path: dir.appendingPathComponent("old.sqlite").path)
+            try old.db.execute("""
+                DROP TABLE addresses;
+                CREATE TABLE addresses(id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE, script_type INTEGER NOT NULL, public_key BLOB);
+                """)
+            #expect(try !old.hasNamedAddressIndex())
+            try old.createSecondaryIndexes()
+            let indexes = try old.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'addresses'").rows { $0.text(0) }
+            #expect(indexes == ["sqlite_autoindex_addresses_1"])
+            for s in [store, old] {
+                try s.db.execute("INSERT INTO addresses(address, script_type) VALUES ('0xab', 11)")
+                #expect(throws: StoreError.self) { try s.db.execute("INSERT INTO addresses(address, script_type) VALUES ('0xab', 11)") }
+            }
+        }
+    }
 }
