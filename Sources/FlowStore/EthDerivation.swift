@@ -130,22 +130,20 @@ final class DerivedAddressIDs {
 
     /// The id of `address`; a new address gets the next free id and is appended to `new`.
     func id(of address: EthAddressKey, new: inout [(id: Int64, address: String)]) -> Int64 {
+        let known: Int64?
         switch address {
-        case .packed(let a):
-            if let known = plain.id(of: a) { return known }
-            let id = next
-            next += 1
-            new.append((id, a.text))
-            plain.insert(a, id: id)
-            return id
-        case .text(let text):
-            if let known = other[text] { return known }
-            let id = next
-            next += 1
-            new.append((id, text))
-            other[text] = id
-            return id
+        case .packed(let a): known = plain.id(of: a)
+        case .text(let text): known = other[text]
         }
+        if let known { return known }
+        let id = next
+        next += 1
+        new.append((id, address.description))
+        switch address {
+        case .packed(let a): plain.insert(a, id: id)
+        case .text(let text): other[text] = id
+        }
+        return id
     }
 
     /// Starts fetching the table slot of `address` into the cache (a hint: nothing else happens).
@@ -280,8 +278,8 @@ final class EthDerivationReader {
         var out = EthBlockDerivation(block: block)
         try rows(findBlock, block: block) { out.time = $0.optionalInt(1) }
         guard out.time != nil else { return out }
-        func add(_ token: EthAddressKey?, _ from: EthAddressKey, _ to: EthAddressKey, _ amount: UInt256, _ tx: EthTxKey, _ index: Int64, _ kind: String,
-                 _ what: EthDerivedTransfer.What) {
+        func add(_ token: EthAddressKey?, _ from: EthAddressKey, _ to: EthAddressKey, _ amount: UInt256, _ tx: EthTxKey, _ index: Int64,
+                 _ kind: String, _ what: EthDerivedTransfer.What) {
             out.transfers.append(EthDerivedTransfer(token: token, from: from, to: to, amount: amount, tx: tx, index: index, kind: kind, what: what))
         }
 
@@ -336,14 +334,15 @@ final class EthDerivationReader {
         }
         for t in traces where t.txIndex < 0 && t.type == "reward" {
             guard let to = t.to, !t.value.isZero else { continue }
-            add(nil, .text("\(chain):\(t.rewardType ?? "block")-reward"), to, t.value, .text("reward_\(block)_\(t.seq)"), 0, "reward", .reward)
+            add(nil, .text("\(chain):\(t.rewardType ?? "block")-reward"), to, t.value, .text("reward_\(block)_\(t.seq)"), 0, "reward",
+                .reward)
         }
 
         try rows(blockWithdrawals, block: block) { s in
             let idx = s.int(0), gwei = s.int(2)
             if gwei > 0 {
-                add(nil, .text("\(chain):withdrawals"), EthAddressKey(s, 1), UInt256(exactly: Int128(gwei) * 1_000_000_000)!, .text("withdrawal_\(idx)"), 0,
-                    "withdrawal", .withdrawal)
+                add(nil, .text("\(chain):withdrawals"), EthAddressKey(s, 1), UInt256(exactly: Int128(gwei) * 1_000_000_000)!,
+                    .text("withdrawal_\(idx)"), 0, "withdrawal", .withdrawal)
             }
         }
 

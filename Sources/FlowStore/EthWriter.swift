@@ -785,7 +785,8 @@ public final class EthWriter {
             } else {
                 try batch.restoreIndexes(.addresses)
                 ids = try d.transfers.map { t in
-                    (try addresses.id(of: t.from.description, scriptType: .account), try addresses.id(of: t.to.description, scriptType: .account))
+                    (try addresses.id(of: t.from.description, scriptType: .account),
+                     try addresses.id(of: t.to.description, scriptType: .account))
                 }
             }
             let sourceID = batch.sourceID, insert = insertTransfers, arena = bindArena

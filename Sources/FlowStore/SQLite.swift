@@ -218,7 +218,6 @@ public final class Statement {
         return String(cString: p)
     }
     public func optionalText(_ col: Int32) -> String? { isNull(col) ? nil : text(col) }
-    /// The UTF-8 bytes of a text column, without making a string (valid only inside `body`).
     /// The UTF-8 bytes of a text column, nil when it is NULL (one call fewer than asking first; valid only inside `body`).
     @inline(__always) public func withOptionalTextBytes<R>(_ col: Int32, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
         guard let p = sqlite3_column_text(stmt, col) else { return body(nil) }
@@ -226,6 +225,7 @@ public final class Statement {
     }
     /// The column's storage class (`SQLITE_INTEGER`, `SQLITE_TEXT`, `SQLITE_NULL`…).
     @inline(__always) public func type(_ col: Int32) -> Int32 { sqlite3_column_type(stmt, col) }
+    /// The UTF-8 bytes of a text column, without making a string (valid only inside `body`).
     public func withTextBytes<R>(_ col: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let p = sqlite3_column_text(stmt, col), n = Int(sqlite3_column_bytes(stmt, col))
         return body(UnsafeBufferPointer(start: p, count: p == nil ? 0 : n))
