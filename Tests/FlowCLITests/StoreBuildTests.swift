@@ -52,6 +52,46 @@ struct StoreBuildTests {
         }
     }
 
+    /// A derivation refused mid-way (a value beyond what the store holds) undoes its transfers and new addresses,
+    /// but the indexes it dropped for the load — the transfers' and the addresses' unique one — are built again
+    /// before the store is placed, with the files it read: the same store as in place, intact.
+    @Test func aRefusedDerivationLeavesEveryIndexInThePlacedStore() throws {
+        try withTemporaryDirectory { dir in
+            func hex(_ n: Int, _ digits: Int) -> String { let h = String(n, radix: 16); return "0x" + String(repeating: "0", count: digits - h.count) + h }
+            var blocks = "number,hash,parent_hash,miner,timestamp,transaction_count\n"
+            var txs = "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,block_timestamp\n"
+            var receipts = "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,contract_address,root,status,effective_gas_price\n"
+            for b in 0..<5 {
+                let number = 100 + b, hash = hex(number, 64)
+                blocks += "\(number),\(hash),\(hex(number - 1, 64)),\(hex(7, 40)),\(1_600_000_000 + 12 * b),3\n"
+                for i in 0..<3 {
+                    let tx = hex(number * 100 + i, 64)
+                    let value = b == 3 && i == 1 ? "1606938044258990275541962092341162602522202993782792835301376" : "\(i + 1)"  // 2^200
+                    txs += "\(tx),\(i),\(hash),\(number),\(i),\(hex(1 + b * 3 + i, 40)),\(hex(500 + b * 3 + i, 40)),\(value),30000,7,\(1_600_000_000 + 12 * b)\n"
+                    receipts += "\(tx),\(i),\(hash),\(number),\(21000 * (i + 1)),21000,,,1,7\n"
+                }
+            }
+            var files: [String] = []
+            for (name, text) in [("blocks", blocks), ("transactions", txs), ("receipts", receipts)] {
+                files.append(dir.appendingPathComponent("\(name).csv").path)
+                try text.write(toFile: files.last!, atomically: true, encoding: .utf8)
+            }
+            let aside = dir.appendingPathComponent("aside.sqlite").path, inPlace = dir.appendingPathComponent("in-place.sqlite").path
+            let a = runCLI(["ingest", "eth-etl"] + files + ["--db", aside])
+            let b = runCLI(["ingest", "eth-etl"] + files + ["--db", inPlace, "--in-place"])
+            #expect(a.exitCode == 65 && b.exitCode == 65)
+            #expect(a.stderr.contains("the value of the transaction in block 103") && a.stderr.contains("refusing to truncate it"), "\(a.stderr)")
+            let store = try Store(path: aside, readOnly: true)
+            let indexes = Set(try store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").rows { $0.text(0) })
+            #expect(indexes.isSuperset(of: ["addresses_address", "transfers_from", "transfers_to"]), "\(indexes)")
+            #expect(try store.db.prepare("PRAGMA integrity_check").rows { $0.text(0) } == ["ok"])
+            let dump = try Self.dump(aside)
+            #expect(dump.filter { $0.hasPrefix("eth_transactions: ") }.count == 15)
+            #expect(dump.contains { $0.hasPrefix("sources: ") && $0.contains("|eth-derive|failed|") }, "\(dump.filter { $0.hasPrefix("sources: ") })")
+            #expect(dump == (try Self.dump(inPlace)))
+        }
+    }
+
     /// A bad file refuses its own rows only: the files before it are in the placed store, as in place.
     @Test func aBadFileLeavesTheFilesBeforeItInThePlacedStore() throws {
         try withTemporaryDirectory { dir in
