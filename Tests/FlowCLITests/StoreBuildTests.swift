@@ -27,6 +27,32 @@ struct StoreBuildTests {
         return out
     }
 
+    /// Writes an ethereum-etl CSV export — blocks, transactions, receipts — of `blocks` blocks from number `first`,
+    /// `perBlock` successful transactions each, whose sender, receiver (as numbers made into addresses) and value in
+    /// wei are given per (block offset, index); returns the files' paths.
+    static func writeExport(in dir: URL, first: Int, blocks: Int, perBlock: Int, from: (Int, Int) -> Int, to: (Int, Int) -> Int,
+                            value: (Int, Int) -> String) throws -> [String] {
+        func hex(_ n: Int, _ digits: Int) -> String { let h = String(n, radix: 16); return "0x" + String(repeating: "0", count: digits - h.count) + h }
+        var blockRows = "number,hash,parent_hash,miner,timestamp,transaction_count\n"
+        var txs = "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,block_timestamp\n"
+        var receipts = "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,contract_address,root,status,effective_gas_price\n"
+        for b in 0..<blocks {
+            let number = first + b, hash = hex(number, 64), time = 1_600_000_000 + 12 * b
+            blockRows += "\(number),\(hash),\(hex(number - 1, 64)),\(hex(7, 40)),\(time),\(perBlock)\n"
+            for i in 0..<perBlock {
+                let tx = hex(number * 100 + i, 64)
+                txs += "\(tx),\(i),\(hash),\(number),\(i),\(hex(from(b, i), 40)),\(hex(to(b, i), 40)),\(value(b, i)),30000,7,\(time)\n"
+                receipts += "\(tx),\(i),\(hash),\(number),\(21000 * (i + 1)),21000,,,1,7\n"
+            }
+        }
+        var paths: [String] = []
+        for (name, text) in [("blocks", blockRows), ("transactions", txs), ("receipts", receipts)] {
+            paths.append(dir.appendingPathComponent("\(name).csv").path)
+            try text.write(toFile: paths.last!, atomically: true, encoding: .utf8)
+        }
+        return paths
+    }
+
     static func journalMode(_ db: String) throws -> String {
         try Store(path: db, readOnly: true).db.prepare("PRAGMA journal_mode").rows { $0.text(0) }.first ?? ""
     }
@@ -57,25 +83,10 @@ struct StoreBuildTests {
     /// before the store is placed, with the files it read: the same store as in place, intact.
     @Test func aRefusedDerivationLeavesEveryIndexInThePlacedStore() throws {
         try withTemporaryDirectory { dir in
-            func hex(_ n: Int, _ digits: Int) -> String { let h = String(n, radix: 16); return "0x" + String(repeating: "0", count: digits - h.count) + h }
-            var blocks = "number,hash,parent_hash,miner,timestamp,transaction_count\n"
-            var txs = "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,block_timestamp\n"
-            var receipts = "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,contract_address,root,status,effective_gas_price\n"
-            for b in 0..<5 {
-                let number = 100 + b, hash = hex(number, 64)
-                blocks += "\(number),\(hash),\(hex(number - 1, 64)),\(hex(7, 40)),\(1_600_000_000 + 12 * b),3\n"
-                for i in 0..<3 {
-                    let tx = hex(number * 100 + i, 64)
-                    let value = b == 3 && i == 1 ? "1606938044258990275541962092341162602522202993782792835301376" : "\(i + 1)"  // 2^200
-                    txs += "\(tx),\(i),\(hash),\(number),\(i),\(hex(1 + b * 3 + i, 40)),\(hex(500 + b * 3 + i, 40)),\(value),30000,7,\(1_600_000_000 + 12 * b)\n"
-                    receipts += "\(tx),\(i),\(hash),\(number),\(21000 * (i + 1)),21000,,,1,7\n"
-                }
-            }
-            var files: [String] = []
-            for (name, text) in [("blocks", blocks), ("transactions", txs), ("receipts", receipts)] {
-                files.append(dir.appendingPathComponent("\(name).csv").path)
-                try text.write(toFile: files.last!, atomically: true, encoding: .utf8)
-            }
+            // Block 103's second transaction moves 2^200 wei.
+            let files = try Self.writeExport(in: dir, first: 100, blocks: 5, perBlock: 3, from: { b, i in 1 + b * 3 + i },
+                                             to: { b, i in 500 + b * 3 + i },
+                                             value: { b, i in b == 3 && i == 1 ? "1606938044258990275541962092341162602522202993782792835301376" : "\(i + 1)" })
             let aside = dir.appendingPathComponent("aside.sqlite").path, inPlace = dir.appendingPathComponent("in-place.sqlite").path
             let a = runCLI(["ingest", "eth-etl"] + files + ["--db", aside])
             let b = runCLI(["ingest", "eth-etl"] + files + ["--db", inPlace, "--in-place"])
@@ -141,24 +152,8 @@ struct StoreBuildTests {
     /// committing every few blocks, and with the address ids given on the derivation's thread only for a while.
     @Test func aDerivationBesideTheWriterSurvivesACacheOverflow() throws {
         try withTemporaryDirectory { dir in
-            var blocks = "number,hash,parent_hash,miner,timestamp,transaction_count\n"
-            var txs = "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,block_timestamp\n"
-            var receipts = "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,contract_address,root,status,effective_gas_price\n"
-            func hex(_ n: Int, _ digits: Int) -> String { let h = String(n, radix: 16); return "0x" + String(repeating: "0", count: digits - h.count) + h }
-            for b in 0..<300 {
-                let number = 5_000 + b, hash = hex(number, 64)
-                blocks += "\(number),\(hash),\(hex(number - 1, 64)),\(hex(7, 40)),\(1_600_000_000 + 12 * b),20\n"
-                for i in 0..<20 {
-                    let tx = hex(number * 100 + i, 64)
-                    txs += "\(tx),\(i),\(hash),\(number),\(i),\(hex(1 + (b * 20 + i) % 997, 40)),\(hex(2_000 + b * 20 + i, 40)),\(1 + i),30000,7,\(1_600_000_000 + 12 * b)\n"
-                    receipts += "\(tx),\(i),\(hash),\(number),\(21000 * (i + 1)),21000,,,1,7\n"
-                }
-            }
-            var paths: [String] = []
-            for (name, text) in [("blocks", blocks), ("transactions", txs), ("receipts", receipts)] {
-                paths.append(dir.appendingPathComponent("\(name).csv").path)
-                try text.write(toFile: paths.last!, atomically: true, encoding: .utf8)
-            }
+            let paths = try Self.writeExport(in: dir, first: 5_000, blocks: 300, perBlock: 20, from: { b, i in 1 + (b * 20 + i) % 997 },
+                                             to: { b, i in 2_000 + b * 20 + i }, value: { _, i in "\(1 + i)" })
             // Whether the addresses' unique index was there at each commit of the derivation.
             var indexAtCommits: [Bool] = []
             func load(_ store: Store, chunkBlocks: Int = 1_000_000, addressCapacity: Int = 8_000_000) throws -> Int {
